@@ -1,0 +1,79 @@
+import dataclasses
+
+import mxnet as mx
+import numpy as np
+from mxnet import nd
+
+from utils import data, faces, profiles, training
+
+QUICK = profiles.PROFILES["quick"]
+
+
+def _setup(batch=8, **changes):
+    profile = dataclasses.replace(QUICK, **changes)
+    G, D = training.build_networks(profile, mx.cpu(), seed=0)
+    tg, td = training.build_trainers(G, D, profile)
+    real = nd.array(data.to_float(faces.make_faces(batch, seed=0)[0]))
+    z = nd.random.normal(0, 1, (batch, profile.nz, 1, 1))
+    return profile, G, D, tg, td, real, z
+
+
+def _weights(net):
+    return {k: p.data().asnumpy().copy() for k, p in net.collect_params().items() if "weight" in k}
+
+
+def test_one_step_changes_both_networks_and_gives_finite_stats():
+    _, G, D, tg, td, real, z = _setup()
+    G(z), D(real)  # materialise deferred shapes before taking the "before" copy
+    g0, d0 = _weights(G), _weights(D)
+    stats = training.train_step(G, D, tg, td, real, z).asnumpy()
+    assert stats.shape == (len(training.STAT_NAMES),) and np.isfinite(stats).all()
+    g1, d1 = _weights(G), _weights(D)
+    assert all(not np.allclose(g0[k], g1[k]) for k in g0), "every G layer should learn"
+    assert all(not np.allclose(d0[k], d1[k]) for k in d0), "every D layer should learn"
+
+
+def test_stats_are_consistent_with_d_outputs():
+    _, G, D, tg, td, real, z = _setup()
+    loss_d, loss_g, acc, d_real, d_fake = training.train_step(G, D, tg, td, real, z).asnumpy()
+    assert 0 <= acc <= 1 and 0 < d_real < 1 and 0 < d_fake < 1
+    # At initialisation D outputs ~0.5 for everything: BCE = 2 * ln 2 for D, ln 2 for G.
+    assert abs(loss_d - 2 * np.log(2)) < 0.2 and abs(loss_g - np.log(2)) < 0.2
+
+
+def test_labels_follow_the_batch_size():
+    # A batch of 5 (not the profile's 32) must work: labels are sized from the batch.
+    _, G, D, tg, td, real, z = _setup(batch=5)
+    assert np.isfinite(training.train_step(G, D, tg, td, real, z).asnumpy()).all()
+
+
+def test_accuracy_threshold_is_zero_on_logits():
+    # Logit 0.3 is sigmoid 0.57: "real". The original tutorial compared the logit
+    # with 0.5 and would have called these real images fake (accuracy 0.5, not 1).
+    real = nd.array([0.3, 2.0, 0.1])
+    fake = nd.array([-0.3, -2.0, -0.1])
+    assert training.d_accuracy(real, fake).asscalar() == 1.0
+    assert training.d_accuracy(fake, real).asscalar() == 0.0
+    assert abs(training.d_accuracy(nd.array([0.3, -1.0]), nd.array([0.4, -0.2])).asscalar() - 0.5) < 1e-7
+
+
+def test_train_runs_the_quick_profile_end_to_end():
+    profile = dataclasses.replace(QUICK, num_images=96, batch_size=32, epochs=2)
+    images, _ = faces.make_faces(profile.num_images, seed=0)
+    G, D = training.build_networks(profile, mx.cpu())
+    fixed = np.random.default_rng(0).standard_normal((6, profile.nz)).astype(np.float32)
+    lines = []
+    history = training.train(G, D, data.Batches(images, 32), profile, mx.cpu(), fixed, log=lines.append)
+    assert history["stats"].shape == (2 * 3, len(training.STAT_NAMES))
+    assert history["epoch_samples"].shape == (2, 6, 64, 64, 3)
+    assert len(lines) == 2 and "epoch  2/2" in lines[1] and "samples/s" in lines[1]
+
+
+def test_sampling_is_per_image_not_per_batch():
+    # Outside training, BatchNorm uses running statistics: an image must not
+    # depend on which other codes share its batch.
+    profile, G, *_ = _setup()
+    z = np.random.default_rng(0).standard_normal((4, profile.nz)).astype(np.float32)
+    alone = training.sample(G, z[:1], mx.cpu())
+    together = training.sample(G, z, mx.cpu())
+    assert np.array_equal(alone[0], together[0])
