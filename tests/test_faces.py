@@ -34,10 +34,40 @@ def test_attributes_show_in_the_pictures():
     # Darker skin tone -> darker cheeks (a patch left of the nose).
     cheek = x[:, 36:40, 22:26].mean(axis=(1, 2, 3))
     assert np.corrcoef(attrs["skin_tone"], cheek)[0, 1] < -0.8
-    # Glasses add dark frame pixels around the eyes.
-    eyes = (x[:, 22:36, 12:52].max(axis=-1) < 40).mean(axis=(1, 2))
-    assert eyes[attrs["glasses"] == 1].mean() > 2 * eyes[attrs["glasses"] == 0].mean()
-    # The edges are antialiased: many pixels are neither background nor face colour.
+
+
+def _draw_variants(attr, values, n=40):
+    """The same n faces drawn once per value of one attribute, all else equal."""
+    base = faces.sample_attributes(n, np.random.default_rng(5))
+    out = []
+    for v in values:
+        attrs = dict(base, **{attr: np.full(n, v, base[attr].dtype)})
+        out.append(faces._draw(attrs, np.random.default_rng(6)).astype(np.float32))
+    return out
+
+
+def test_glasses_change_only_the_eye_area_and_darken_it():
+    without, with_ = _draw_variants("glasses", [0, 1])
+    changed = np.abs(with_ - without).max(axis=(0, 3)) > 30  # (64, 64) map
+    rows, cols = np.nonzero(changed)
+    assert 20 < rows.min() and rows.max() < 46, "glasses sit around the eyes, above the mouth"
+    assert (with_.mean(axis=-1) < without.mean(axis=-1) - 30).mean() > 0.01
+
+
+def test_smile_bends_the_mouth():
+    frown, smile = _draw_variants("smile", [-1.0, 1.0])
+
+    def mouth_middle_row(x):  # the reddest row of the lower face, middle columns
+        red = x[:, 36:60, 30:34, 0] - x[:, 36:60, 30:34, 1]
+        return 36 + red.mean(axis=2).argmax(axis=1)
+
+    # A smile's middle drops below its corners (larger row index); a frown's rises.
+    assert np.all(mouth_middle_row(smile) > mouth_middle_row(frown))
+
+
+def test_edges_are_antialiased():
+    images, _ = faces.make_faces(10, seed=0)
+    # Many colours: edges blend neighbouring colours instead of jumping between them.
     assert len(np.unique(images[0].reshape(-1, 3), axis=0)) > 200
 
 
