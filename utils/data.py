@@ -53,51 +53,20 @@ class Batches:
 # --- Where the training images come from --------------------------------------------
 
 DATA_ENV = "GANBOOK_DATA"
-# The face in a 250x250 LFW photo sits roughly in rows 70:195, columns 78:172
-# (the crop scikit-learn uses); a square box around it, so faces are not squashed.
-LFW_FACE_BOX = (70, 195, 62, 187)
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"}
-
-
-def load_folder(folder, size: int = 64, face_box=None) -> np.ndarray:
-    """Every image under folder (recursively) as uint8 (n, size, size, 3).
-
-    A first, simple loader: the data chapter's issue (#3) brings the robust one
-    (odd image kinds, corrupt files, a cache of the decoded array)."""
-    from pathlib import Path
-
-    from PIL import Image
-
-    folder = Path(folder).expanduser()
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise FileNotFoundError(
-            f"No images ({', '.join(sorted(IMAGE_SUFFIXES))}) found under {folder}. "
-            f"Point {DATA_ENV} at a folder of images, e.g. the extracted lfw.tgz.")
-    out = np.empty((len(files), size, size, 3), np.uint8)
-    for i, f in enumerate(files):
-        with Image.open(f) as im:
-            im = im.convert("RGB")
-            if face_box is not None:
-                r0, r1, c0, c1 = face_box
-                im = im.crop((c0, r0, c1, r1))
-            out[i] = np.asarray(im.resize((size, size), Image.LANCZOS))
-    return out
 
 
 def training_images(profile):
-    """(images, attributes) for the profile: the embedded faces (with their known
-    attributes), or LFW from the folder named by GANBOOK_DATA (attributes None)."""
+    """(images, attributes) for the profile: the embedded faces with their known
+    attributes, or (attributes None) the images of the folder named by GANBOOK_DATA
+    (any folder: centre squares), else LFW (downloaded from its mirror, checked,
+    extracted into the cache, and cropped around the face)."""
     import os
 
-    from . import faces
+    from . import download, faces, imagefolder
 
     if profile.data == "faces":
         return faces.make_faces(profile.num_images, profile.seed)
-    folder = os.environ.get(DATA_ENV)
-    if not folder:
-        raise FileNotFoundError(
-            f"The {profile.name!r} profile trains on LFW. Download lfw.tgz "
-            "(https://ndownloader.figshare.com/files/5976018, sha256 055f7d9c...d536c0), "
-            f"extract it and set {DATA_ENV} to the extracted lfw/ folder.")
-    return load_folder(folder, 64, LFW_FACE_BOX), None
+    if os.environ.get(DATA_ENV):
+        return imagefolder.load_images(os.environ[DATA_ENV], 64), None
+    return imagefolder.load_images(download.lfw_folder("lfw"), 64,
+                                   face_box=imagefolder.LFW_FACE_BOX), None

@@ -18,14 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from . import data, faces, networks, training
+from .download import cache_dir
 
-CACHE_ENV = "GANBOOK_CACHE"
 RETRAIN_ENV = "GANBOOK_RETRAIN"
-
-
-def cache_dir() -> Path:
-    """Where runs are kept: $GANBOOK_CACHE, else ~/.cache/gan-book."""
-    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "gan-book")
 
 
 def run_key(profile, images: np.ndarray, fixed_z: np.ndarray) -> str:

@@ -1,0 +1,91 @@
+"""Sliders over precomputed pictures that work in Jupyter *and* in the static book.
+
+A live ipywidgets slider needs a running kernel; the HTML book has none. So a
+:class:`FrameSlider` carries both views of the same frames in one output: the
+widget (Jupyter shows it when the kernel runs) and a small self-contained HTML/JS
+slider (the book shows it: ``_config.yml`` ranks ``text/html`` above widget views).
+The HTML version embeds the frames as base64 PNG and needs no CDN.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import uuid
+
+import ipywidgets as w
+import matplotlib.pyplot as plt
+
+MAX_FRAMES = 30  # keeps a notebook's stored outputs small (issue: under 3 MB)
+
+
+def figure_png(fig, dpi: int = 72) -> bytes:
+    """Render a matplotlib figure to PNG bytes and close it (it is not shown)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def frame_index(position: float, n_frames: int) -> int:
+    """The frame to show for a slider position in [0, 1] (ends included)."""
+    if n_frames < 1:
+        raise ValueError("a slider needs at least one frame")
+    return min(n_frames - 1, max(0, round(position * (n_frames - 1))))
+
+
+class FrameSlider:
+    """A slider that flips through PNG frames, each with a caption."""
+
+    def __init__(self, frames: list[bytes], captions: list[str], description: str = "frame"):
+        if len(frames) != len(captions):
+            raise ValueError(f"{len(frames)} frames but {len(captions)} captions")
+        if not 1 <= len(frames) <= MAX_FRAMES:
+            raise ValueError(f"a slider shows 1 to {MAX_FRAMES} frames, got {len(frames)}: "
+                             "keep every n-th frame to stay under the limit")
+        self.frames, self.captions, self.description = frames, captions, description
+
+    # -- the live widget ----------------------------------------------------------
+    def widget(self) -> w.VBox:
+        image = w.Image(value=self.frames[-1], format="png")
+        caption = w.Label(self.captions[-1])
+        slider = w.IntSlider(value=len(self.frames) - 1, min=0, max=len(self.frames) - 1,
+                             description=self.description, continuous_update=True)
+
+        def show(change):
+            image.value = self.frames[change["new"]]
+            caption.value = self.captions[change["new"]]
+
+        slider.observe(show, names="value")
+        return w.VBox([slider, caption, image])
+
+    # -- the static version ---------------------------------------------------------
+    def html(self) -> str:
+        uid = "fs-" + uuid.uuid4().hex[:8]
+        srcs = ",".join('"data:image/png;base64,' + base64.b64encode(f).decode() + '"'
+                        for f in self.frames)
+        caps = ",".join('"' + html.escape(c).replace('"', "&quot;") + '"' for c in self.captions)
+        last = len(self.frames) - 1
+        return f"""<div class="frame-slider" id="{uid}">
+<label>{html.escape(self.description)}
+<input type="range" min="0" max="{last}" value="{last}" step="1" style="width:60%"></label>
+<div class="frame-caption">{html.escape(self.captions[-1])}</div>
+<img style="max-width:100%" src="data:image/png;base64,{base64.b64encode(self.frames[-1]).decode()}">
+<script>
+(function() {{
+  var root = document.getElementById("{uid}");
+  var srcs = [{srcs}], caps = [{caps}];
+  var input = root.querySelector("input"), img = root.querySelector("img"),
+      cap = root.querySelector(".frame-caption");
+  function show(i) {{ img.src = srcs[i]; cap.innerHTML = caps[i]; input.value = i; }}
+  input.addEventListener("input", function() {{ show(+input.value); }});
+  if (location.hash === "#slider-first") show(0);  // lets a browser test move it
+}})();
+</script>
+</div>"""
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = self.widget()._repr_mimebundle_(include=include, exclude=exclude)
+        bundle["text/html"] = self.html()
+        bundle["text/plain"] = f"FrameSlider({len(self.frames)} frames: {self.description})"
+        return bundle
