@@ -1,7 +1,11 @@
 """Turning a uint8 image array into shuffled training batches in [-1, 1]."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
+
+from . import download, faces, imagefolder
 
 
 def to_float(images_nhwc: np.ndarray) -> np.ndarray:
@@ -60,10 +64,6 @@ def training_images(profile):
     attributes, or (attributes None) the images of the folder named by GANBOOK_DATA
     (any folder: centre squares), else LFW (downloaded from its mirror, checked,
     extracted into the cache, and cropped around the face)."""
-    import os
-
-    from . import download, faces, imagefolder
-
     if profile.data == "faces":
         return faces.make_faces(profile.num_images, profile.seed)
     if os.environ.get(DATA_ENV):

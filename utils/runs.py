@@ -61,17 +61,23 @@ def load(folder: Path, G, D, ctx) -> dict:
     return history
 
 
+def _short(path: Path) -> str:
+    """The path with the home folder written as ~ (shorter, and the same for everyone)."""
+    home = str(Path.home())
+    return "~" + str(path)[len(home):] if str(path).startswith(home) else str(path)
+
+
 def train_or_reuse(G, D, batches, profile, ctx, fixed_z, images) -> dict:
     """Train G and D (see training.train), or load the finished run with the same
     key from the cache. Says which it did."""
     folder = run_folder(profile, images, fixed_z)
     if (folder / "run.json").exists() and not os.environ.get(RETRAIN_ENV):
         history = load(folder, G, D, ctx)
-        print(f"Reusing the finished run in {folder}\n(trained {history['finished']}, "
+        print(f"Reusing the finished run in {_short(folder)}\n(trained {history['finished']}, "
               f"{history['seconds'] / 60:.1f} min; same settings, data and code). "
               f"Set {RETRAIN_ENV}=1 to train again.")
         return history
     history = training.train(G, D, batches, profile, ctx, fixed_z)
     save(folder, G, D, history)
-    print(f"Trained in {history['seconds'] / 60:.1f} min; saved to {folder}")
+    print(f"Trained in {history['seconds'] / 60:.1f} min; saved to {_short(folder)}")
     return history

@@ -2,10 +2,15 @@
 and the pictures of D's decision surface."""
 from __future__ import annotations
 
+import dataclasses
+
 import matplotlib.pyplot as plt
+import mxnet as mx
 import numpy as np
-from mxnet import nd
+from mxnet import gluon, init, nd
 from mxnet.gluon import nn
+
+from .training import train_step
 
 # The "real" data: x = z·A + b with z ~ N(0, I), so x ~ N(b, AᵀA).
 A = np.array([[1.0, 2.0], [-0.1, 0.5]], np.float32)
@@ -21,6 +26,23 @@ def true_mean_cov():
     return B, A.T @ A
 
 
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    hidden: tuple = (16, 16)     # units of D's two hidden layers
+    activation: str = "relu"     # of D's hidden layers
+    init: str = "xavier"         # "xavier" or "normal" (N(0, 0.02))
+    lr_g: float = 0.01
+    lr_d: float = 0.01
+    beta1: float = 0.5           # Adam's momentum: 0.9 is Adam's default
+    batch_size: int = 64
+    epochs: int = 30
+
+
+# What the original tutorial used.
+ORIGINAL = Settings(hidden=(5, 3), activation="tanh", init="normal", lr_g=0.01, lr_d=0.05,
+                    beta1=0.9, batch_size=4, epochs=10)
+
+
 def generator() -> nn.HybridSequential:
     """One linear layer: a linear map of a Gaussian is a Gaussian, so this is enough."""
     G = nn.HybridSequential(prefix="G_")
@@ -28,10 +50,11 @@ def generator() -> nn.HybridSequential:
     return G
 
 
-def discriminator() -> nn.HybridSequential:
+def discriminator(hidden=(16, 16), activation="relu") -> nn.HybridSequential:
     """A small MLP that outputs one logit: > 0 means "real"."""
     D = nn.HybridSequential(prefix="D_")
-    D.add(nn.Dense(5, activation="tanh", in_units=2), nn.Dense(3, activation="tanh"), nn.Dense(1))
+    D.add(nn.Dense(hidden[0], activation=activation, in_units=2),
+          nn.Dense(hidden[1], activation=activation), nn.Dense(1))
     return D
 
 
@@ -68,3 +91,39 @@ def snapshot_figure(real, fake, surface, extent, title: str):
     fig.colorbar(im, ax=ax, label="D: P(real)")
     fig.tight_layout()
     return fig
+
+
+EXTENT = (-6.0, 8.0, -5.0, 9.0)  # the part of the plane the pictures show
+
+
+def train(settings: Settings, real: np.ndarray, seed: int = 0, snapshot_epochs=()):
+    """Play the game on the 2-D data with the DCGAN chapter's train_step.
+
+    Returns G, D and a list of snapshots, one per epoch in snapshot_epochs (and the
+    last): epoch, 100 generated points, D's decision surface, learned mean and
+    covariance, and the epoch's mean statistics."""
+    mx.random.seed(seed)
+    rng = np.random.default_rng(seed)
+    G, D = generator(), discriminator(settings.hidden, settings.activation)
+    weights = init.Xavier() if settings.init == "xavier" else init.Normal(0.02)
+    trainers = []
+    for net, lr in ((G, settings.lr_g), (D, settings.lr_d)):
+        net.initialize(weights)
+        net.hybridize()
+        trainers.append(gluon.Trainer(net.collect_params(), "adam",
+                                      {"learning_rate": lr, "beta1": settings.beta1}))
+    z_show = nd.array(rng.standard_normal((100, 2)).astype(np.float32))
+    snapshots = []
+    for epoch in range(1, settings.epochs + 1):
+        order = rng.permutation(len(real))
+        stats = []
+        for i in range(0, len(real) - settings.batch_size + 1, settings.batch_size):
+            x = nd.array(real[order[i:i + settings.batch_size]])
+            z = nd.random.normal(0, 1, x.shape)
+            stats.append(train_step(G, D, *trainers, x, z))
+        if epoch in snapshot_epochs or epoch == settings.epochs:
+            mean, cov = learned_mean_cov(G)
+            snapshots.append({"epoch": epoch, "fake": G(z_show).asnumpy(),
+                              "surface": decision_surface(D, EXTENT), "mean": mean, "cov": cov,
+                              "stats": nd.stack(*stats).asnumpy().mean(0)})
+    return G, D, snapshots
