@@ -41,7 +41,7 @@ PROFILES = {
     # and G's faces stayed noisy; at width 16 the game stays closer, faces are
     # varied after ~1,000 iterations, and an iteration costs half as much.
     "default": Profile("default", "faces", num_images=10_000, ngf=32, ndf=16,
-                       batch_size=64, epochs=9, real_label=0.9,
+                       batch_size=64, epochs=12, real_label=0.9,
                        instance_noise=0.1, flip=True),
     "full": Profile("full", "lfw", num_images=0, ngf=64, ndf=64,
                     batch_size=128, epochs=25),

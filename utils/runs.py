@@ -46,7 +46,8 @@ def save(folder: Path, G, D, history: dict) -> None:
     D.save_parameters(str(tmp / "D.params"))
     np.savez(tmp / "history.npz", stats=history["stats"], epoch_samples=history["epoch_samples"])
     (tmp / "run.json").write_text(json.dumps(
-        {"seconds": history["seconds"], "finished": time.strftime("%Y-%m-%d %H:%M")}))
+        {"seconds": history["seconds"], "finished": time.strftime("%Y-%m-%d %H:%M"),
+         "log": history.get("log", [])}))
     if folder.exists():
         shutil.rmtree(folder)
     os.replace(tmp, folder)
@@ -75,9 +76,17 @@ def train_or_reuse(G, D, batches, profile, ctx, fixed_z, images) -> dict:
         history = load(folder, G, D, ctx)
         print(f"Reusing the finished run in {_short(folder)}\n(trained {history['finished']}, "
               f"{history['seconds'] / 60:.1f} min; same settings, data and code). "
-              f"Set {RETRAIN_ENV}=1 to train again.")
+              f"Set {RETRAIN_ENV}=1 to train again. Its training log:")
+        print("\n".join(history["log"]))
         return history
-    history = training.train(G, D, batches, profile, ctx, fixed_z)
+    lines = []
+
+    def log(line):  # print as usual, and keep the lines for whoever reuses the run
+        print(line, flush=True)
+        lines.append(line)
+
+    history = training.train(G, D, batches, profile, ctx, fixed_z, log=log)
+    history["log"] = lines
     save(folder, G, D, history)
     print(f"Trained in {history['seconds'] / 60:.1f} min; saved to {_short(folder)}")
     return history

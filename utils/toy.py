@@ -78,22 +78,29 @@ def decision_surface(D, extent, steps: int = 80) -> np.ndarray:
     return D(nd.array(grid)).sigmoid().asnumpy().reshape(steps, steps)
 
 
-def snapshot_figure(real, fake, surface, extent, title: str):
-    """Real points (blue) and generated points (orange) over D's decision surface."""
-    fig, ax = plt.subplots(figsize=(4.6, 3.8))
+def draw_snapshot(ax, real, fake, surface, extent, title: str):
+    """Real points (blue) and generated points (orange) over D's decision surface
+    (blue: D says "real", red: "fake", white: D cannot tell). Returns the surface image."""
     im = ax.imshow(surface, origin="lower", extent=extent, cmap="RdBu", vmin=0, vmax=1,
                    alpha=0.6, aspect="auto")
-    ax.scatter(real[:, 0], real[:, 1], s=6, c="#1f4e99", label="real")
-    ax.scatter(fake[:, 0], fake[:, 1], s=6, c="#f28e2b", label="generated")
+    ax.scatter(real[:, 0], real[:, 1], s=5, c="#1f4e99", label="real")
+    ax.scatter(fake[:, 0], fake[:, 1], s=5, c="#f28e2b", label="generated")
     ax.set_xlim(extent[:2]), ax.set_ylim(extent[2:])
     ax.set_title(title, fontsize=10)
+    return im
+
+
+def snapshot_figure(real, fake, surface, extent, title: str):
+    """One snapshot as its own figure, with a legend and a colour bar."""
+    fig, ax = plt.subplots(figsize=(4.6, 3.8))
+    im = draw_snapshot(ax, real, fake, surface, extent, title)
     ax.legend(loc="upper left", fontsize=8)
     fig.colorbar(im, ax=ax, label="D: P(real)")
     fig.tight_layout()
     return fig
 
 
-EXTENT = (-6.0, 8.0, -5.0, 9.0)  # the part of the plane the pictures show
+EXTENT = (-5.0, 7.0, -6.0, 10.0)  # the part of the plane the pictures show
 
 
 def train(settings: Settings, real: np.ndarray, seed: int = 0, snapshot_epochs=()):

@@ -1,0 +1,80 @@
+import dataclasses
+
+import mxnet as mx
+import numpy as np
+import pytest
+
+from utils import data, device, faces, profiles, runs, session, training
+
+TINY = dataclasses.replace(profiles.PROFILES["quick"], num_images=64, batch_size=32, epochs=1)
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANBOOK_CACHE", str(tmp_path))
+    monkeypatch.delenv(runs.RETRAIN_ENV, raising=False)
+    return tmp_path
+
+
+def _run(profile, images, fixed):
+    G, D = training.build_networks(profile, mx.cpu())
+    batches = data.Batches(images, profile.batch_size)
+    return G, runs.train_or_reuse(G, D, batches, profile, mx.cpu(), fixed, images)
+
+
+def test_a_finished_run_is_reused_with_identical_weights(cache, capsys):
+    images, _ = faces.make_faces(TINY.num_images)
+    fixed = np.zeros((2, TINY.nz), np.float32)
+    G1, h1 = _run(TINY, images, fixed)
+    first = capsys.readouterr().out
+    assert "Trained in" in first and "epoch  1/1" in first
+    G2, h2 = _run(TINY, images, fixed)
+    second = capsys.readouterr().out
+    assert "Reusing the finished run" in second
+    assert "epoch  1/1" in second, "the reused run's training log is shown again"
+    assert np.array_equal(h1["stats"], h2["stats"])
+    z = np.ones((1, TINY.nz), np.float32)
+    assert np.array_equal(training.sample(G1, z, mx.cpu()), training.sample(G2, z, mx.cpu()))
+
+
+def test_other_settings_or_data_mean_another_run(cache):
+    images, _ = faces.make_faces(TINY.num_images)
+    fixed = np.zeros((2, TINY.nz), np.float32)
+    key = runs.run_key(TINY, images, fixed)
+    assert runs.run_key(dataclasses.replace(TINY, lr=1e-3), images, fixed) != key
+    assert runs.run_key(TINY, images[::-1].copy(), fixed) != key
+    assert runs.run_key(TINY, images, fixed + 1) != key
+
+
+def test_retrain_variable_forces_training(cache, capsys, monkeypatch):
+    images, _ = faces.make_faces(TINY.num_images)
+    fixed = np.zeros((2, TINY.nz), np.float32)
+    _run(TINY, images, fixed)
+    monkeypatch.setenv(runs.RETRAIN_ENV, "1")
+    capsys.readouterr()
+    _run(TINY, images, fixed)
+    assert "Trained in" in capsys.readouterr().out
+
+
+def test_an_interrupted_save_leaves_no_run_that_looks_finished(cache):
+    images, _ = faces.make_faces(TINY.num_images)
+    fixed = np.zeros((2, TINY.nz), np.float32)
+    folder = runs.run_folder(TINY, images, fixed)
+    G, D = training.build_networks(TINY, mx.cpu())
+    with pytest.raises(Exception):
+        runs.save(folder, G, D, {"stats": None})  # fails half-way: history incomplete
+    assert not folder.exists()
+
+
+def test_cpu_fallback_says_why():
+    ctx, message = device.choose_context()
+    assert ctx == mx.cpu()  # the CPU build of MXNet sees no GPU
+    assert "no GPU visible" in message and "threads" in message
+    assert device.choose_context(use_gpu=False)[1].endswith("(GPU not requested)")
+
+
+def test_start_prints_profile_and_device(monkeypatch, capsys):
+    monkeypatch.setenv(profiles.ENV_VAR, "quick")
+    profile, ctx = session.start()
+    out = capsys.readouterr().out
+    assert profile.name == "quick" and out.startswith("Profile: quick") and "Device:  cpu(0)" in out

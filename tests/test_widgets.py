@@ -1,0 +1,55 @@
+import base64
+import re
+
+import matplotlib.pyplot as plt
+import pytest
+
+from utils import widgets
+
+
+def _frames(n):
+    out = []
+    for i in range(n):
+        fig = plt.figure(figsize=(1, 1))
+        plt.plot([0, 1], [0, i])
+        out.append(widgets.figure_png(fig))
+    return out
+
+
+def test_frame_index_maps_the_slider_range_onto_frames():
+    assert [widgets.frame_index(p, 5) for p in (0, 0.24, 0.5, 0.76, 1, 1.5, -1)] == [0, 1, 2, 3, 4, 4, 0]
+    with pytest.raises(ValueError):
+        widgets.frame_index(0.5, 0)
+
+
+def test_live_widget_shows_the_frame_the_slider_points_at():
+    frames = _frames(3)
+    slider, caption, image = widgets.FrameSlider(frames, ["a", "b", "c"]).widget().children
+    assert image.value == frames[2] and caption.value == "c"  # starts at the end
+    slider.value = 0
+    assert image.value == frames[0] and caption.value == "a"
+    slider.value = 1
+    assert image.value == frames[1] and caption.value == "b"
+
+
+def test_static_html_embeds_every_frame_and_needs_no_network():
+    frames = _frames(4)
+    page = widgets.FrameSlider(frames, ["e1", "e2", "e3", "e<4>"], "epoch").html()
+    embedded = re.findall(r'data:image/png;base64,([A-Za-z0-9+/=]+)', page)
+    # Every frame in the script's list, plus the last one as the initial picture.
+    assert [base64.b64decode(s) for s in embedded] == frames + [frames[-1]]
+    assert 'type="range"' in page and "<script>" in page
+    assert "http" not in page, "no CDN or remote resource"
+    assert "e&lt;4&gt;" in page and "e<4>" not in page  # captions are escaped
+
+
+def test_notebook_output_carries_the_widget_and_the_static_version():
+    bundle = widgets.FrameSlider(_frames(2), ["a", "b"])._repr_mimebundle_()
+    assert {"application/vnd.jupyter.widget-view+json", "text/html", "text/plain"} <= set(bundle)
+
+
+def test_frame_limits_are_enforced_with_a_useful_message():
+    with pytest.raises(ValueError, match="keep every n-th frame"):
+        widgets.FrameSlider([b"x"] * (widgets.MAX_FRAMES + 1), ["c"] * (widgets.MAX_FRAMES + 1))
+    with pytest.raises(ValueError, match="2 frames but 1 captions"):
+        widgets.FrameSlider([b"x", b"y"], ["c"])
