@@ -23,7 +23,10 @@ book: setup
 html: setup
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
+# The browser test needs Chromium and a CJK font: .ci/install-browser installs them
+# with apt-get when they are missing (and does nothing when they are there).
 test: setup
+	.ci/install-browser
 	GANBOOK_PROFILE=quick $(BIN)/pytest --nbval --nbval-current-env tests chapters
 
 clean:

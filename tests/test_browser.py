@@ -22,6 +22,7 @@ may be missing or stale, and building elsewhere never races with (or clobbers) a
 ``make html`` running in the working tree. The build takes about a minute.
 To check an existing build instead (quicker while editing this file), set
 ``GANBOOK_BOOK_HTML=_build/html``; the warning check then reports itself skipped.
+``GANBOOK_CHROMIUM`` names another Chromium/Chrome binary.
 
 Chromium and a CJK font are required, not optional: if one is missing the test FAILS
 with the command that installs it (``.ci/install-browser``).
@@ -101,7 +102,8 @@ class Build:
 
     @property
     def warnings(self) -> list[str]:
-        return [line for line in self.log.splitlines()
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", self.log)  # no terminal colours
+        return [line for line in plain.splitlines()
                 if re.search(r"\b(WARNING|ERROR|CRITICAL)\b", line)]
 
 
@@ -197,8 +199,12 @@ class Server:
                     super().do_GET()
 
             def log_request(self, code="-", size="-"):
+                try:
+                    status = int(getattr(code, "value", code))
+                except ValueError:
+                    status = 0
                 with lock:
-                    server.requests.append((self.path, int(getattr(code, "value", code))))
+                    server.requests.append((self.path, status))
 
             def log_message(self, format, *args):  # quiet
                 pass
@@ -330,7 +336,8 @@ def browser(server) -> Browser:
 # -- helpers for images -----------------------------------------------------------------
 def _decode_data_uri(uri: str) -> tuple[str, bytes]:
     m = re.match(r"data:([^;,]*)((?:;[^;,]*)*),(.*)\Z", uri, re.S)
-    assert m, f"malformed data: URI {uri[:60]}…"
+    if not m:
+        raise AssertionError(f"malformed data: URI {uri[:60]}…")
     mime, params, payload = m.group(1) or "text/plain", m.group(2), m.group(3)
     if ";base64" in params:
         try:
@@ -355,9 +362,10 @@ def _check_image(data: bytes, what: str, svg: bool = False) -> None:
             rgba = im.convert("RGBA")
     except Exception as err:  # noqa: BLE001  (any decoder error means a broken image)
         raise AssertionError(f"{what}: not a valid image: {err}") from None
-    assert rgba.width > 0 and rgba.height > 0, f"{what}: empty image"
-    lo_hi = rgba.getextrema()
-    assert any(lo != hi for lo, hi in lo_hi), f"{what}: a blank image of one colour"
+    if not (rgba.width and rgba.height):
+        raise AssertionError(f"{what}: empty image")
+    if all(lo == hi for lo, hi in rgba.getextrema()):
+        raise AssertionError(f"{what}: a blank image of one colour")
 
 
 def _dark_fraction(im: Image.Image, threshold: int = 128) -> float:
@@ -380,6 +388,10 @@ def _slider_arrays(div) -> tuple[list[str], list[str]]:
     srcs = re.findall(r'"(data:image/[^"]*)"', m.group(1))
     caps = [html_lib.unescape(c) for c in re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(2))]
     return srcs, caps
+
+
+def _frame_of(src: str, srcs: list[str]) -> int | None:
+    return srcs.index(src) if src in srcs else None
 
 
 # =========================================================================================
@@ -447,18 +459,21 @@ def test_images_decode(html_dir, page):
         src = img.get("src", "")
         short = src if len(src) < 80 else src[:60] + "…"
         try:
-            assert src, "<img> without src"
+            if not src:
+                raise AssertionError("<img> without src")
             parts = urllib.parse.urlsplit(src)
             if parts.scheme == "data":
                 mime, data = _decode_data_uri(src)
-                assert mime.startswith("image/"), f"data: URI of type {mime}"
-                _check_image(data, short, svg=mime == "image/svg+xml")
+                if not mime.startswith("image/"):
+                    raise AssertionError(f"data: URI of type {mime}")
+                _check_image(data, "data: URI", svg=mime == "image/svg+xml")
             elif parts.scheme or parts.netloc:
                 raise AssertionError("an image from another host: the book must work offline")
             else:
                 file = (path.parent / urllib.parse.unquote(parts.path)).resolve()
-                assert file.is_file(), "no such file"
-                _check_image(file.read_bytes(), short, svg=file.suffix.lower() == ".svg")
+                if not file.is_file():
+                    raise AssertionError("no such file")
+                _check_image(file.read_bytes(), file.name, svg=file.suffix.lower() == ".svg")
         except AssertionError as err:
             bad.append(f"<img src={short!r}>: {err}")
     assert not bad, f"{page}: broken images:\n" + "\n".join(bad)
@@ -468,8 +483,9 @@ def test_images_decode(html_dir, page):
 def test_page_loads_in_browser(html_dir, browser, page):
     _built(html_dir, page)
     load = browser.dom(page)
-    assert not load.http_errors, f"{page}: HTTP errors while Chromium loaded it: {load.http_errors}"
-    assert not load.js_errors, f"{page}: uncaught JavaScript errors:\n" + "\n".join(load.js_errors)
+    http_errors, js_errors = load.http_errors, load.js_errors
+    assert not http_errors, f"{page}: HTTP errors while Chromium loaded it: {http_errors}"
+    assert not js_errors, f"{page}: uncaught JavaScript errors:\n" + "\n".join(js_errors)
     loaded = BeautifulSoup(load.dom, "html.parser")
     main = loaded.find("main")
     assert main is not None and len(main.get_text(" ", strip=True)) > 100, (
@@ -542,8 +558,9 @@ def test_slider_moves(html_dir, browser, page):
                     "text/html first?")
     default = _sliders(BeautifulSoup(browser.dom(page).dom, "html.parser"))
     first = browser.dom(page, "#slider-first")
-    assert not first.http_errors, f"{page}#slider-first: HTTP errors: {first.http_errors}"
-    assert not first.js_errors, f"{page}#slider-first: JavaScript errors: {first.js_errors}"
+    http_errors, js_errors = first.http_errors, first.js_errors
+    assert not http_errors, f"{page}#slider-first: HTTP errors: {http_errors}"
+    assert not js_errors, f"{page}#slider-first: JavaScript errors: {js_errors}"
     moved = _sliders(BeautifulSoup(first.dom, "html.parser"))
     for uid, div in static.items():
         srcs, caps = _slider_arrays(div)
@@ -552,13 +569,17 @@ def test_slider_moves(html_dir, browser, page):
         for i, src in enumerate(srcs):
             _check_image(_decode_data_uri(src)[1], f"{page} slider {uid} frame {i}")
         assert uid in default and uid in moved, f"{page}: slider {uid} missing in Chromium's DOM"
-        shown = default[uid].find("img")["src"]
-        shown_first = moved[uid].find("img")["src"]
-        assert shown == srcs[-1], f"{page} slider {uid}: by default it should show the last frame"
-        assert shown_first != shown, f"{page} slider {uid}: moving it did not change the picture"
-        assert shown_first == srcs[0], f"{page} slider {uid}: #slider-first shows no frame 0"
+        # Which frame each DOM shows (None: a picture that is not one of the frames).
+        shown = _frame_of(default[uid].find("img")["src"], srcs)
+        shown_first = _frame_of(moved[uid].find("img")["src"], srcs)
+        last = len(srcs) - 1
+        assert shown == last, f"{page} slider {uid}: shows frame {shown}, not the last ({last})"
+        assert shown_first != shown, (
+            f"{page} slider {uid}: moving it to frame 0 (#slider-first) did not change "
+            f"the picture (still frame {shown})")
+        assert shown_first == 0, f"{page} slider {uid}: #slider-first shows frame {shown_first}"
         caption = moved[uid].select_one(".frame-caption").get_text(strip=True)
-        assert caption == html_lib.unescape(caps[0]).strip(), (
+        assert caption == caps[0].strip(), (
             f"{page} slider {uid}: caption {caption!r} is not frame 0's {caps[0]!r}")
 
 

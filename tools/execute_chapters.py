@@ -33,8 +33,10 @@ def execute(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     profile = os.environ.get("GANBOOK_PROFILE", "default")
     start = time.time()
-    # store_widget_state keeps ipywidgets' state, so the built book can show them.
-    NotebookClient(nb, timeout=None, kernel_name="python3", store_widget_state=True,
+    # Widget state is not stored: the book shows the self-contained HTML version of
+    # each slider (utils/widgets.py), and stored state would make the book load
+    # the widget manager from a CDN for nothing.
+    NotebookClient(nb, timeout=None, kernel_name="python3", store_widget_state=False,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     seconds = time.time() - start
     nb.metadata["gan_book"] = {"profile": profile, "code_sha256": code_hash(nb),

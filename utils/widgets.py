@@ -68,7 +68,7 @@ class FrameSlider:
         last = len(self.frames) - 1
         return f"""<div class="frame-slider" id="{uid}">
 <label>{html.escape(self.description)}
-<input type="range" min="0" max="{last}" value="{last}" step="1" style="width:60%"></label>
+<input type="range" min="0" max="{last}" value="{last}" step="1" style="width:320px;max-width:80%;vertical-align:middle"></label>
 <div class="frame-caption">{html.escape(self.captions[-1])}</div>
 <img style="max-width:100%" src="data:image/png;base64,{base64.b64encode(self.frames[-1]).decode()}">
 <script>
