@@ -17,6 +17,7 @@ $(VENV)/.installed: pyproject.toml
 
 book: setup
 	GANBOOK_PROFILE=default $(BIN)/python tools/execute_chapters.py
+	$(BIN)/python tools/make_figures.py
 	$(MAKE) html
 
 # Render the stored outputs only (what CI does).

@@ -1,5 +1,9 @@
 import base64
+import io
 import re
+
+import numpy as np
+from PIL import Image
 
 import matplotlib.pyplot as plt
 import pytest
@@ -53,3 +57,15 @@ def test_frame_limits_are_enforced_with_a_useful_message():
         widgets.FrameSlider([b"x"] * (widgets.MAX_FRAMES + 1), ["c"] * (widgets.MAX_FRAMES + 1))
     with pytest.raises(ValueError, match="2 frames but 1 captions"):
         widgets.FrameSlider([b"x", b"y"], ["c"])
+
+
+def test_jpeg_frames_for_pictures():
+    picture = np.random.default_rng(0).integers(0, 256, (64, 128, 3), dtype=np.uint8)
+    jpeg = widgets.image_jpeg(picture, zoom=2)
+    with Image.open(io.BytesIO(jpeg)) as im:
+        assert (im.format, im.size) == ("JPEG", (256, 128))
+    slider = widgets.FrameSlider([jpeg, jpeg], ["a", "b"], fmt="jpeg")
+    assert "data:image/jpeg;base64," in slider.html()
+    assert slider.widget().children[2].format == "jpeg"
+    with pytest.raises(ValueError, match="fmt must be"):
+        widgets.FrameSlider([jpeg], ["a"], fmt="gif")
