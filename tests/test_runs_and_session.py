@@ -56,14 +56,18 @@ def test_retrain_variable_forces_training(cache, capsys, monkeypatch):
     assert "Trained in" in capsys.readouterr().out
 
 
-def test_an_interrupted_save_leaves_no_run_that_looks_finished(cache):
+def test_an_interrupted_run_is_not_reused_but_continued(cache, capsys):
+    # A checkpoint without run.json is a run that stopped early: the next call
+    # resumes it instead of reusing it as finished.
     images, _ = faces.make_faces(TINY.num_images)
     fixed = np.zeros((2, TINY.nz), np.float32)
+    _run(TINY, images, fixed)
     folder = runs.run_folder(TINY, images, fixed)
-    G, D = training.build_networks(TINY, mx.cpu())
-    with pytest.raises(Exception):
-        runs.save(folder, G, D, {"stats": None})  # fails half-way: history incomplete
-    assert not folder.exists()
+    (folder / runs.DONE).unlink()
+    capsys.readouterr()
+    _run(TINY, images, fixed)
+    out = capsys.readouterr().out
+    assert "Resuming from" in out and "Reusing" not in out and (folder / runs.DONE).exists()
 
 
 def test_cpu_fallback_says_why():

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from utils import data, faces, plots, profiles, runs
+from utils import checkpoints, data, faces, plots, profiles, runs, training
 
 FIGURES = Path(__file__).resolve().parents[1] / "book" / "figures"
 
@@ -27,15 +27,12 @@ def main():
     save(plots.grid(faces.make_faces(24, seed=0)[0], ncols=8), "embedded_faces.png")
     profile = profiles.PROFILES["default"]
     images, _ = data.training_images(profile)
-    # The chapter's fixed noise (02_dcgan.ipynb, training cell).
-    fixed_z = np.random.default_rng(profile.seed).standard_normal((16, profile.nz)).astype(np.float32)
-    folder = runs.run_folder(profile, images, fixed_z)
-    if not (folder / "history.npz").exists():
+    folder = runs.run_folder(profile, images, training.fixed_noise(profile))
+    if not (folder / runs.DONE).exists():
         print(f"no finished default run in {folder}: execute chapters/en/02_dcgan.ipynb first")
         return
-    with np.load(folder / "history.npz") as f:
-        save(plots.grid(f["epoch_samples"][-1], ncols=8), "dcgan_samples.png")
-
+    arrays, _ = checkpoints.read(folder / checkpoints.CHECKPOINT)
+    save(plots.grid(arrays["epoch_samples"][-1], ncols=8), "dcgan_samples.png")
 
 if __name__ == "__main__":
     main()

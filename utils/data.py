@@ -41,15 +41,18 @@ class Batches:
     def __len__(self) -> int:
         return len(self.images) // self.batch_size
 
-    def epoch(self, e: int):
-        """Yield float32 (batch_size, 3, H, W) batches for epoch e."""
+    def epoch(self, e: int, start: int = 0):
+        """Yield float32 (batch_size, 3, H, W) batches for epoch e, from batch `start`
+        on (a resumed run gets the same batches it would have had)."""
         rng = np.random.default_rng([self.seed, e])
         order = rng.permutation(len(self.images))
         for i in range(len(self)):
+            mirror = rng.random(self.batch_size) < 0.5 if self.flip else None
+            if i < start:
+                continue
             idx = np.sort(order[i * self.batch_size:(i + 1) * self.batch_size])
             batch = self.images[idx]
             if self.flip:  # a mirrored face is still a face: twice the variety for free
-                mirror = rng.random(len(batch)) < 0.5
                 batch[mirror] = batch[mirror, :, ::-1]
             yield to_float(batch)
 

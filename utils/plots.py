@@ -61,7 +61,7 @@ def smooth(values: np.ndarray, window: int) -> np.ndarray:
     return np.convolve(values, np.ones(window) / window, mode="valid")
 
 
-def show_curves(stats: np.ndarray, iters_per_epoch: int):
+def curves_figure(stats: np.ndarray, iters_per_epoch: int):
     """Losses on the left, D's mean outputs on the right, against the iteration."""
     window = max(1, iters_per_epoch // 4)
     x = np.arange(window - 1, len(stats)) if len(stats) >= window else np.arange(len(stats))
@@ -77,6 +77,11 @@ def show_curves(stats: np.ndarray, iters_per_epoch: int):
         for e in range(iters_per_epoch, len(stats), iters_per_epoch):
             ax.axvline(e, color="grey", lw=0.3, alpha=0.4)
     fig.tight_layout()
+    return fig
+
+
+def show_curves(stats: np.ndarray, iters_per_epoch: int):
+    curves_figure(stats, iters_per_epoch)
     plt.show()
 
 

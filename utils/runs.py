@@ -1,8 +1,10 @@
-"""A finished training run, kept in a cache folder so it is never repeated needlessly.
+"""A training run kept in a cache folder, so it is never repeated needlessly.
 
 A run is identified by everything that changes its result: the profile's settings,
 the training images, the fixed noise, and the source code of the modules that
 train it. Change any of these and the key changes, so a stale run is never reused.
+The run's folder is the engine's output folder: its checkpoint lets an interrupted
+run continue, and ``run.json`` marks a finished one.
 """
 from __future__ import annotations
 
@@ -10,17 +12,16 @@ import hashlib
 import inspect
 import json
 import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from . import data, faces, networks, training
+from . import checkpoints, data, faces, networks, training
 from .download import cache_dir
 
 RETRAIN_ENV = "GANBOOK_RETRAIN"
+DONE = "run.json"
 
 
 def run_key(profile, images: np.ndarray, fixed_z: np.ndarray) -> str:
@@ -37,28 +38,21 @@ def run_folder(profile, images, fixed_z) -> Path:
     return cache_dir() / "runs" / f"dcgan-{profile.name}-{run_key(profile, images, fixed_z)}"
 
 
-def save(folder: Path, G, D, history: dict) -> None:
-    """Write the run into a temporary folder, then rename it into place: a run
-    interrupted while saving never leaves a half-written folder that looks done."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
-    G.save_parameters(str(tmp / "G.params"))
-    D.save_parameters(str(tmp / "D.params"))
-    np.savez(tmp / "history.npz", stats=history["stats"], epoch_samples=history["epoch_samples"])
-    (tmp / "run.json").write_text(json.dumps(
-        {"seconds": history["seconds"], "finished": time.strftime("%Y-%m-%d %H:%M"),
-         "log": history.get("log", [])}))
-    if folder.exists():
-        shutil.rmtree(folder)
-    os.replace(tmp, folder)
+def _mark_done(folder: Path, history: dict) -> None:
+    tmp = folder / (DONE + ".tmp")
+    tmp.write_text(json.dumps({"seconds": history["seconds"],
+                               "finished": time.strftime("%Y-%m-%d %H:%M")}))
+    os.replace(tmp, folder / DONE)
 
 
-def load(folder: Path, G, D, ctx) -> dict:
-    G.load_parameters(str(folder / "G.params"), ctx=ctx)
-    D.load_parameters(str(folder / "D.params"), ctx=ctx)
-    with np.load(folder / "history.npz") as f:
-        history = {"stats": f["stats"], "epoch_samples": f["epoch_samples"]}
-    history.update(json.loads((folder / "run.json").read_text()))
+def load(folder: Path, G, D, ctx=None) -> dict:
+    """The finished run's weights into G and D; returns its history."""
+    arrays, meta = checkpoints.read(folder / checkpoints.CHECKPOINT)
+    for tag, net in (("G", G), ("D", D)):
+        checkpoints._load_weights(folder, tag, net, arrays)  # noqa: SLF001
+    history = {"stats": arrays["stats"], "epoch_samples": arrays["epoch_samples"],
+               "seconds": meta["seconds"], "log": meta["log"]}
+    history.update(json.loads((folder / DONE).read_text()))
     return history
 
 
@@ -70,23 +64,29 @@ def _short(path: Path) -> str:
 
 def train_or_reuse(G, D, batches, profile, ctx, fixed_z, images) -> dict:
     """Train G and D (see training.train), or load the finished run with the same
-    key from the cache. Says which it did."""
+    key from the cache. Says which it did. An interrupted run continues."""
     folder = run_folder(profile, images, fixed_z)
-    if (folder / "run.json").exists() and not os.environ.get(RETRAIN_ENV):
-        history = load(folder, G, D, ctx)
+    if (folder / DONE).exists() and not os.environ.get(RETRAIN_ENV):
+        history = load(folder, G, D)
         print(f"Reusing the finished run in {_short(folder)}\n(trained {history['finished']}, "
               f"{history['seconds'] / 60:.1f} min; same settings, data and code). "
               f"Set {RETRAIN_ENV}=1 to train again. Its training log:")
         print("\n".join(history["log"]))
         return history
-    lines = []
-
-    def log(line):  # print as usual, and keep the lines for whoever reuses the run
-        print(line, flush=True)
-        lines.append(line)
-
-    history = training.train(G, D, batches, profile, ctx, fixed_z, log=log)
-    history["log"] = lines
-    save(folder, G, D, history)
+    if os.environ.get(RETRAIN_ENV) and folder.exists():
+        for name in (DONE, checkpoints.CHECKPOINT):
+            (folder / name).unlink(missing_ok=True)
+    history = training.train(G, D, batches, profile, ctx, fixed_z, out=folder)
+    _mark_done(folder, history)
     print(f"Trained in {history['seconds'] / 60:.1f} min; saved to {_short(folder)}")
     return history
+
+
+def trained_networks(profile, ctx):
+    """The DCGAN chapter's G and D for this profile: its finished run from the cache,
+    or trained now (seconds in `quick`, minutes in `default`). Returns (G, D, history)."""
+    images, _ = data.training_images(profile)
+    batches = data.Batches(images, profile.batch_size, seed=profile.seed, flip=profile.flip)
+    G, D = training.build_networks(profile, ctx, seed=profile.seed)
+    history = train_or_reuse(G, D, batches, profile, ctx, training.fixed_noise(profile), images)
+    return G, D, history

@@ -1,13 +1,19 @@
-"""The DCGAN training step and loop. The DCGAN chapter shows this code."""
+"""The DCGAN training step and loop. The DCGAN chapter shows this code.
+
+`train` is the whole engine in one page, in the style of pytorch/examples' dcgan:
+checkpoints, interruption and progress are one line each here, and live in
+`checkpoints.py` and `monitor.py`.
+"""
 from __future__ import annotations
 
+import contextlib
 import time
 
 import mxnet as mx
 import numpy as np
 from mxnet import autograd, gluon, init, nd
 
-from . import networks
+from . import checkpoints, monitor, networks
 from .data import to_uint8
 
 bce = gluon.loss.SigmoidBinaryCrossEntropyLoss()  # sigmoid + BCE on raw logits
@@ -15,12 +21,24 @@ bce = gluon.loss.SigmoidBinaryCrossEntropyLoss()  # sigmoid + BCE on raw logits
 STAT_NAMES = ("loss_d", "loss_g", "acc_d", "d_real", "d_fake")
 
 
+def contexts(ctx) -> list:
+    """One device (or batch shard) or several (data parallel): always a list."""
+    return list(ctx) if isinstance(ctx, (list, tuple)) else [ctx]
+
+
+def fixed_noise(profile, n: int = 16) -> np.ndarray:
+    """The codes whose samples are saved after every epoch (the same in every run)."""
+    return np.random.default_rng(profile.seed).standard_normal((n, profile.nz)).astype(np.float32)
+
+
 def build_networks(profile, ctx, seed: int = 0):
     """G and D of the profile's width, weights drawn from N(0, 0.02) as in the paper."""
     mx.random.seed(seed)
     G, D = networks.generator(profile.ngf), networks.discriminator(profile.ndf)
-    for net in (G, D):
+    first = contexts(ctx)[0]
+    for net, x in ((G, nd.zeros((1, profile.nz, 1, 1), ctx=first)), (D, nd.zeros((1, 3, 64, 64), ctx=first))):
         net.initialize(init.Normal(0.02), ctx=ctx)
+        net(x)  # Gluon learns the input sizes on a first call: now every weight exists
         net.hybridize(static_alloc=True, static_shape=True)
     return G, D
 
@@ -44,73 +62,101 @@ def d_accuracy(out_real, out_fake):
     return right / (out_real.size + out_fake.size)
 
 
-def train_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0):
-    """One D update, then one G update. Returns the step's statistics (an NDArray,
-    still on the device: reading it forces a wait, so the loop reads it rarely)."""
-    n = real.shape[0]  # labels sized by the actual batch, never a fixed constant
-    real_y = nd.full((n,), real_label, ctx=real.context)
-    fake_y = nd.zeros((n,), ctx=real.context)
+@contextlib.contextmanager
+def frozen(net):
+    """No weight gradients for net inside the block. G's step needs the gradient
+    through D, not D's own: skipping it saves about a sixth of an iteration."""
+    params = net.collect_params()
+    before = {name: p.grad_req for name, p in params.items()}
+    params.setattr("grad_req", "null")
+    try:
+        yield
+    finally:
+        for name, p in params.items():
+            p.grad_req = before[name]
 
+
+def train_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0):
+    """One D update, then one G update. With several devices, real and z are lists
+    with one shard of the batch per device. Returns the step's statistics: an NDArray
+    still on the device, since reading it forces a wait, so the loop reads it rarely."""
+    reals, zs = contexts(real), contexts(z)
+    n = sum(real.shape[0] for real in reals)
     # D step: push D(x) towards "real" and D(G(z)) towards "fake". fake.detach()
     # stops D's loss from reaching G's weights.
     with autograd.record():
-        fake = G(z)
-        out_real = D(add_noise(real, noise)).reshape((-1,))
-        out_fake = D(add_noise(fake.detach(), noise)).reshape((-1,))
-        loss_d = bce(out_real, real_y) + bce(out_fake, fake_y)
-    loss_d.backward()
+        fakes = [G(z) for z in zs]
+        outs = [(D(add_noise(real, noise)).reshape((-1,)),
+                 D(add_noise(fake.detach(), noise)).reshape((-1,)))
+                for real, fake in zip(reals, fakes)]
+        # Labels shaped like D's output: sized by the actual batch, never a constant.
+        losses_d = [bce(o_real, nd.ones_like(o_real) * real_label) + bce(o_fake, nd.zeros_like(o_fake))
+                    for o_real, o_fake in outs]
+    autograd.backward(losses_d)
     trainer_d.step(n)
 
     # G step: reuse the same fake batch (G runs forward once per iteration) and ask
     # the updated D to call it real. The target is 1, not the smoothed label.
-    with autograd.record():
-        out_g = D(add_noise(fake, noise)).reshape((-1,))
-        loss_g = bce(out_g, nd.ones((n,), ctx=real.context))
-    loss_g.backward()
+    with frozen(D):
+        with autograd.record():
+            outs_g = [D(add_noise(fake, noise)).reshape((-1,)) for fake in fakes]
+            losses_g = [bce(o, nd.ones_like(o)) for o in outs_g]
+        autograd.backward(losses_g)
     trainer_g.step(n)
 
-    return nd.concat(loss_d.mean(), loss_g.mean(), d_accuracy(out_real, out_fake),
-                     out_real.sigmoid().mean(), out_fake.sigmoid().mean(), dim=0)
+    home = reals[0].context  # the statistics of every shard, averaged on one device
+    stats = [nd.concat(l_d.mean(), l_g.mean(), d_accuracy(o_real, o_fake),
+                       o_real.sigmoid().mean(), o_fake.sigmoid().mean(), dim=0).as_in_context(home)
+             for l_d, l_g, (o_real, o_fake) in zip(losses_d, losses_g, outs)]
+    return stats[0] if len(stats) == 1 else nd.stack(*stats).mean(0)
 
 
 def sample(G, z, ctx):
     """Images G makes from codes z (numpy, (n, nz)), as uint8 (n, 64, 64, 3).
     Outside autograd.record() BatchNorm uses its running averages, so each image
     depends on its own code only, not on the rest of the batch."""
+    ctx = contexts(ctx)[0]
     z = nd.array(np.asarray(z, np.float32).reshape(len(z), -1, 1, 1), ctx=ctx)
     return to_uint8(G(z))
 
 
-def train(G, D, batches, profile, ctx, fixed_z, log=print):
-    """Train for profile.epochs; log one line per epoch; return the history:
-    per-iteration statistics and the fixed-noise samples after every epoch."""
+def train(G, D, batches, profile, ctx, fixed_z, out=None, log=monitor.write):
+    """Train for profile.epochs and return the history: per-iteration statistics, the
+    fixed-noise samples after every epoch, the log. With a folder `out`, a checkpoint
+    is written there after every epoch and on an interrupt, and training resumes
+    from it. Logs one line per epoch; a progress bar shows the iterations between."""
+    ctxs = contexts(ctx)
     trainer_g, trainer_d = build_trainers(G, D, profile)
+    state = checkpoints.resume(out, G, D, trainer_g, trainer_d, profile, log) if out \
+        else checkpoints.fresh_state()
     total = profile.epochs * len(batches)
-    history = {"stats": [], "epoch_samples": [], "seconds": 0.0}
-    start, it = time.time(), 0
-    for epoch in range(profile.epochs):
-        t0, pending = time.time(), []
-        for real in batches.epoch(epoch):
-            real = nd.array(real, ctx=ctx)
-            z = nd.random.normal(0, 1, (real.shape[0], profile.nz, 1, 1), ctx=ctx)
-            noise = profile.instance_noise * (1.0 - it / total)  # decays to 0
-            pending.append(train_step(G, D, trainer_g, trainer_d, real, z,
-                                      profile.real_label, noise))
-            it += 1
-        stats = nd.stack(*pending).asnumpy()  # one wait per epoch, not per step
-        if not np.isfinite(stats).all():
-            raise FloatingPointError(
-                f"A loss became NaN or infinite in epoch {epoch + 1}. Try a lower learning "
-                "rate (profile lr) or more label smoothing; the previous epoch's samples are "
-                "in the history.")
-        history["stats"].append(stats)
-        history["epoch_samples"].append(sample(G, fixed_z, ctx))
-        speed = len(pending) * batches.batch_size / (time.time() - t0)
-        m = stats.mean(0)
-        log(f"epoch {epoch + 1:2d}/{profile.epochs}  iter {it:5d}/{total}  "
-            f"D loss {m[0]:.3f}  G loss {m[1]:.3f}  D acc {m[2]:.2f}  "
-            f"D(x) {m[3]:.2f}  D(G(z)) {m[4]:.2f}  {speed:5.0f} samples/s")
-    history["seconds"] = time.time() - start
-    history["stats"] = np.concatenate(history["stats"])
-    history["epoch_samples"] = np.stack(history["epoch_samples"])
-    return history
+    with monitor.StopRequest() as stop, monitor.progress(total, state["iteration"]) as bar:
+        for epoch in range(state["epoch"], profile.epochs):
+            t0, pending = time.time(), []
+            mx.random.seed(checkpoints.stream_seed(profile.seed, epoch, state["batch"]))
+            for real in batches.epoch(epoch, start=state["batch"]):
+                reals = gluon.utils.split_and_load(real, ctxs, even_split=False)
+                zs = [nd.random.normal(0, 1, (r.shape[0], profile.nz, 1, 1), ctx=r.context) for r in reals]
+                noise = profile.instance_noise * (1.0 - state["iteration"] / total)  # decays to 0
+                pending.append(train_step(G, D, trainer_g, trainer_d, reals, zs,
+                                          profile.real_label, noise))
+                state["iteration"] += 1
+                state["batch"] += 1
+                bar.step(pending)  # reads a recent step's losses every few iterations
+                if stop.requested:  # Ctrl-C, the notebook's stop button, or SIGTERM
+                    monitor.check_finite(pending, epoch)
+                    state["stats"].append(nd.stack(*pending).asnumpy())
+                    checkpoints.save_if(out, G, D, trainer_g, trainer_d, profile, state)
+                    raise monitor.Interrupted(state["iteration"], out)
+            stats = monitor.check_finite(pending, epoch)  # one wait per epoch
+            state["stats"].append(stats)
+            state["epoch_samples"].append(sample(G, fixed_z, ctxs))
+            state["epoch"], state["batch"] = epoch + 1, 0
+            state["seconds"] += time.time() - t0
+            state["log"].append(monitor.epoch_line(epoch, profile.epochs, state["iteration"],
+                                                   total, stats, len(pending) * batches.batch_size / (time.time() - t0)))
+            log(state["log"][-1])
+            monitor.warn_if_collapsed(state["epoch_samples"], batches.images, log)
+            checkpoints.save_if(out, G, D, trainer_g, trainer_d, profile, state)
+            monitor.save_pictures(out, state, len(batches))
+    return checkpoints.history(state)

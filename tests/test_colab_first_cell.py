@@ -1,0 +1,198 @@
+"""The first cell of every chapter (tools/first_cell.py), run for real.
+
+The cell's text runs with plain exec in a real venv holding MXNet 1.9.1 and numpy
+1.23.5. "Colab" is a stand-in google.colab package on PYTHONPATH, and pip installs only
+from a local folder of wheels (PIP_NO_INDEX, PIP_FIND_LINKS): numpy 1.26.4, and a
+wheel of this book's package, named by GANBOOK_PACKAGE_SPEC in place of the
+repository URL. PIP_LOG records every pip run, so the tests can tell when pip ran.
+This machine has no NVIDIA driver, so the cell takes the CPU build; the CUDA path
+is tested in test_colab_setup.py.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from test_colab_setup import MXNET_AND_DEPS, ROOT, make_venv, make_wheel, pip_settings, run
+
+sys.path.insert(0, str(ROOT / "tools"))
+import first_cell  # noqa: E402
+
+CHAPTER = ROOT / "chapters" / "en" / "02_dcgan.ipynb"
+# Colab's kernel has numpy loaded before the first cell runs.
+RUN_CELL = "import numpy, sys; exec(open(sys.argv[1]).read())"
+
+
+def book_wheel(folder: Path) -> Path:
+    """A wheel of this book's helper package, as pip would build it from the repository."""
+    files = {f"utils/{p.name}": p.read_bytes() for p in sorted((ROOT / "utils").glob("*.py"))}
+    return make_wheel(folder, "gan-book", "0.1.0", files)
+
+
+@pytest.fixture(scope="module")
+def cell_env(tmp_path_factory):
+    """Everything a run of the cell needs; the runs themselves happen in `runs`."""
+    base = tmp_path_factory.mktemp("first-cell")
+    wheels, standin, home, work = (base / n for n in ("wheels", "standin", "home", "work"))
+    for folder in (wheels, standin / "google" / "colab", home, work):
+        folder.mkdir(parents=True)
+    (standin / "google" / "__init__.py").write_text("")
+    (standin / "google" / "colab" / "__init__.py").write_text('"""Stand-in for Colab."""\n')
+    got = run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+               "--dest", str(wheels), "numpy==1.26.4"])
+    assert got.returncode == 0, f"could not fetch the numpy 1.26.4 wheel:\n{got.stderr}"
+    python = make_venv(base / "venv", ["numpy", *MXNET_AND_DEPS])  # numpy 1.23.5
+    cell = base / "cell.py"
+    cell.write_text(first_cell.FIRST_CELL)
+    env = {**os.environ, **pip_settings(wheels), "HOME": str(home),
+           "PIP_LOG": str(base / "pip.log"),
+           "GANBOOK_PACKAGE_SPEC": str(book_wheel(wheels))}
+    return {"base": base, "python": python, "cell": cell, "env": env, "standin": standin,
+            "work": work, "pip_log": base / "pip.log",
+            "marker": home / ".cache" / "gan-book" / "colab" / "installed.json"}
+
+
+def run_cell(setup, on_colab: bool):
+    env = dict(setup["env"])
+    env.pop("PYTHONPATH", None)
+    if on_colab:
+        env["PYTHONPATH"] = str(setup["standin"])
+    start = time.perf_counter()
+    done = run([str(setup["python"]), "-c", RUN_CELL, str(setup["cell"])],
+               cwd=setup["work"], env=env, timeout=300)
+    pip_log = setup["pip_log"].read_text() if setup["pip_log"].exists() else ""
+    return done, time.perf_counter() - start, pip_log
+
+
+def venv_version(setup, dist: str) -> str | None:
+    code = ("import importlib.metadata as m, sys\ntry: print(m.version(sys.argv[1]))\n"
+            "except m.PackageNotFoundError: print('none')")
+    return run([str(setup["python"]), "-c", code, dist]).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def runs(cell_env):
+    """Outside Colab, then on "Colab" twice, in this order, in one venv."""
+    results = {"outside": run_cell(cell_env, on_colab=False)}
+    results["numpy_outside"] = venv_version(cell_env, "numpy")
+    results["first"] = run_cell(cell_env, on_colab=True)
+    results["numpy_first"] = venv_version(cell_env, "numpy")
+    results["book_first"] = venv_version(cell_env, "gan-book")
+    results["second"] = run_cell(cell_env, on_colab=True)
+    return results
+
+
+def test_outside_colab_the_cell_prints_nothing_and_installs_nothing(cell_env, runs):
+    done, _, pip_log = runs["outside"]
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert pip_log == "", "pip ran"
+    assert runs["numpy_outside"] == "1.23.5"
+
+
+def test_on_colab_the_first_run_installs_and_restarts_python(cell_env, runs):
+    done, _, pip_log = runs["first"]
+    assert done.returncode == -9, f"not killed by SIGKILL:\n{done.stdout}\n{done.stderr}"
+    lines = done.stdout.strip().splitlines()
+    assert lines[0].startswith("This runtime has no GPU (no NVIDIA driver), so MXNet's CPU build")
+    assert "Installing mxnet==1.9.1 numpy==1.26.4 ..." in lines
+    assert lines[-1].startswith("numpy changed from 1.23.5 to 1.26.4, and this Python still "
+                                "holds the old one. Restarting Python now")
+    assert runs["numpy_first"] == "1.26.4" and runs["book_first"] == "0.1.0"
+    assert pip_log.count("Using pip ") == 2  # the book's package, then MXNet and numpy
+    assert "Successfully installed gan-book-0.1.0" in pip_log
+    assert "Successfully installed numpy-1.26.4" in pip_log
+    marker = json.loads(cell_env["marker"].read_text())
+    assert marker["build"] == "cpu" and marker["pins"]["numpy"] == "1.26.4"
+
+
+def test_on_colab_the_second_run_skips_pip_and_sets_mxnet_up(runs):
+    done, seconds, pip_log = runs["second"]
+    assert done.returncode == 0, done.stderr
+    assert pip_log == runs["first"][2], "pip ran again"
+    assert done.stdout == ("MXNet 1.9.1 (CPU build, package mxnet) computes on cpu(0): no GPU "
+                           "here. For a GPU: mxnet-cu112 on a T4, L4 or A100 (on Colab the "
+                           "first cell of a chapter installs it).\n")
+    print(f"second run: {seconds:.1f} s (mostly importing MXNet)")
+
+
+def test_the_cell_is_short_and_starts_with_its_marker():
+    lines = first_cell.FIRST_CELL.splitlines()
+    assert lines[0] == first_cell.MARKER
+    assert len(lines) < 30 and max(map(len, lines)) <= 92
+    compile(first_cell.FIRST_CELL, "<first cell>", "exec")
+    assert "!pip" not in first_cell.FIRST_CELL and "%pip" not in first_cell.FIRST_CELL
+
+
+def repo_url_of_cell() -> str:
+    for node in ast.parse(first_cell.FIRST_CELL).body:
+        if isinstance(node, ast.Assign) and node.targets[0].id == "REPO_URL":
+            return node.value.value
+    raise AssertionError("the first cell has no REPO_URL = '...' line")
+
+
+def test_the_cell_and_the_book_config_name_the_same_repository():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    assert repo_url_of_cell() == config["repository"]["url"]
+    assert first_cell.FIRST_CELL.count(config["repository"]["url"]) == 1  # said once
+    assert config["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+    assert config["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
+
+
+def run_tool(*paths):
+    done = run([sys.executable, str(ROOT / "tools" / "first_cell.py"), *map(str, paths)])
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def test_the_tool_inserts_the_cell_once_and_keeps_everything_else(tmp_path):
+    copy = tmp_path / CHAPTER.name
+    copy.write_bytes(CHAPTER.read_bytes())
+    before = nbformat.read(CHAPTER, as_version=4)
+    assert "inserted" in run_tool(copy)
+    assert "unchanged" in run_tool(copy)
+    after = nbformat.read(copy, as_version=4)
+    nbformat.validate(after)
+    first = code_cells(after)[0]
+    assert first.source == first_cell.FIRST_CELL and first.id == first_cell.CELL_ID
+    assert sum(c.source.startswith(first_cell.MARKER) for c in after.cells) == 1
+    index = after.cells.index(first)
+    assert index == before.cells.index(code_cells(before)[0])  # before the old first code cell
+    assert after.cells[:index] + after.cells[index + 1:] == before.cells
+    assert after.metadata == before.metadata
+    assert len({c.id for c in after.cells}) == len(after.cells)
+
+
+def test_the_tool_replaces_an_older_version_of_the_cell(tmp_path):
+    copy = tmp_path / CHAPTER.name
+    nb = nbformat.read(CHAPTER, as_version=4)
+    old = nbformat.v4.new_code_cell(first_cell.MARKER + "\nprint('an older set-up')")
+    old.id, old.execution_count = "keep-me", 1
+    nb.cells.insert(0, old)
+    nbformat.write(nb, copy)
+    assert "replaced" in run_tool(copy)
+    after = nbformat.read(copy, as_version=4)
+    assert after.cells[0].id == "keep-me" and after.cells[0].source == first_cell.FIRST_CELL
+    assert after.cells[0].execution_count is None and after.cells[0].outputs == []
+    assert len(after.cells) == len(nb.cells)
+
+
+def test_every_chapter_starts_with_the_first_cell():
+    """Fails until `python tools/first_cell.py chapters/*/*.ipynb` has been run (and the
+    chapters re-executed). The same cell in every chapter and both languages."""
+    chapters = sorted(ROOT.glob("chapters/*/*.ipynb"))
+    assert chapters
+    missing = [str(p.relative_to(ROOT)) for p in chapters
+               if code_cells(nbformat.read(p, as_version=4))[0].source != first_cell.FIRST_CELL]
+    assert not missing, f"run: python tools/first_cell.py {' '.join(missing)}"

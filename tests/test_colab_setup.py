@@ -1,0 +1,525 @@
+"""utils.colab: what makes `import mxnet` work on a 2026 Colab runtime.
+
+Tested for real on this CPU machine:
+- the numpy aliases, in a venv holding numpy 1.26.4 and MXNet 1.9.1: without them
+  `import mxnet` fails, with them MXNet imports and trains exactly as with numpy 1.23.5;
+- the distutils stand-in, in a Python whose distutils (and setuptools' copy) is blocked
+  as on Python 3.12 without setuptools, again with a real `import mxnet`;
+- the CUDA 11 preloading, on a `pip --target` folder that real pip fills from stand-in
+  wheels holding tiny shared libraries built here with gcc. Each library notes its
+  own loading in a log, and some need others (as cuBLAS needs cuBLASLt), so a wrong
+  order fails as it would with the real ones. A stand-in libmxnet.so that needs every
+  soname loads only after the preloading;
+- the decisions (which GPUs mxnet-cu112 can run on, CPU or CUDA build, restart) as tables.
+No GPU is involved anywhere: no test here can show that mxnet-cu112 runs on a GPU.
+"""
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+import os
+import shlex
+import subprocess
+import sys
+import sysconfig
+import textwrap
+import zipfile
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+from utils import colab
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = Path(sysconfig.get_paths()["purelib"])  # the project venv's site-packages
+PY = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+MXNET_AND_DEPS = ["mxnet", "requests", "urllib3", "idna", "charset-normalizer", "certifi",
+                  "graphviz"]
+
+
+# -- helpers shared with test_colab_first_cell.py ---------------------------------
+def run(cmd, **kwargs) -> subprocess.CompletedProcess:
+    """Run a command, text in and out, never raising on failure (tests check rc)."""
+    return subprocess.run(cmd, capture_output=True, text=True, **kwargs)
+
+
+def link_dist(name: str, site: Path) -> None:
+    """Put an installed distribution of the project venv into another site-packages,
+    file by file as its RECORD lists them (hard links: same files, no copying), so that
+    pip there sees it installed. There is no pip cache on these machines, and MXNet
+    from PyPI would be a 49 MB download on every run."""
+    dist = metadata.distribution(name)
+    for file in dist.files:
+        if str(file).startswith(".."):  # console scripts in bin/: not needed
+            continue
+        src, dst = Path(dist.locate_file(file)), site / file
+        if not src.exists():
+            continue
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(src, dst)
+        except OSError:
+            dst.write_bytes(src.read_bytes())
+
+
+def make_venv(path: Path, dists: list[str]) -> Path:
+    """A real venv holding pip and the given distributions; returns its python."""
+    done = run([sys.executable, "-m", "venv", "--without-pip", str(path)])
+    assert done.returncode == 0, done.stderr
+    site = path / "lib" / PY / "site-packages"
+    for name in ["pip", *dists]:
+        link_dist(name, site)
+    return path / "bin" / "python"
+
+
+def make_wheel(folder: Path, name: str, version: str, files: dict[str, bytes]) -> Path:
+    """Write a valid wheel (what `pip wheel` makes) with the given files; returns it."""
+    dist_info = f"{name.replace('-', '_')}-{version}.dist-info"
+    meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    wheel_info = "Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    files = {**files, f"{dist_info}/METADATA": meta.encode(),
+             f"{dist_info}/WHEEL": wheel_info.encode()}
+    record = io.StringIO()
+    writer = csv.writer(record, lineterminator="\n")
+    for path, data in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        writer.writerow([path, f"sha256={digest}", len(data)])
+    writer.writerow([f"{dist_info}/RECORD", "", ""])
+    wheel = folder / f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        for path, data in files.items():
+            zf.writestr(path, data)
+        zf.writestr(f"{dist_info}/RECORD", record.getvalue())
+    return wheel
+
+
+def pip_settings(wheelhouse: Path) -> dict:
+    """Environment variables for a pip that installs only from wheelhouse: no index,
+    and none of this machine's config files (they add local mirrors and constraints)."""
+    return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheelhouse),
+            "PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+
+
+# -- gap 1: numpy aliases, in a real venv with numpy 1.26.4 -----------------------
+SHIM_CHECK = textwrap.dedent("""
+    import json, sys
+    from utils import colab
+    added = colab.add_numpy_aliases() if "--shim" in sys.argv else []
+    import mxnet as mx, numpy as np
+    from mxnet import autograd, gluon, nd
+    mx.random.seed(0)
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Conv2D(4, 3, padding=1), gluon.nn.BatchNorm(),
+            gluon.nn.Activation("relu"), gluon.nn.Dense(1))
+    net.initialize(mx.init.Normal(0.02))
+    trainer = gluon.Trainer(net.collect_params(), "adam", {"learning_rate": 0.01})
+    x = nd.array(np.random.RandomState(0).randn(8, 3, 8, 8))
+    y = nd.array(np.arange(8) % 2)
+    bce = gluon.loss.SigmoidBinaryCrossEntropyLoss()
+    losses = []
+    for _ in range(3):
+        with autograd.record():
+            loss = bce(net(x).reshape((-1,)), y)
+        loss.backward()
+        trainer.step(8)
+        losses.append(float(loss.mean().asscalar()))
+    a = mx.np.array([1.0, 2.0, 3.0])
+    a[mx.np.array([True, False, True], dtype="bool")] = 0   # numpy.bool inside MXNet
+    print(json.dumps({"added": added, "numpy": np.__version__, "mxnet": mx.__file__,
+                      "losses": losses, "masked": a.asnumpy().tolist(),
+                      "scalar_mask": a[True].shape}))
+""")
+
+
+@pytest.fixture(scope="module")
+def numpy126_python(tmp_path_factory):
+    """A venv with MXNet 1.9.1 and numpy 1.26.4, the pair a Python 3.12 Colab gets."""
+    path = tmp_path_factory.mktemp("venv-numpy126") / "venv"
+    python = make_venv(path, MXNET_AND_DEPS)
+    done = run([str(python), "-m", "pip", "install", "--quiet", "numpy==1.26.4"])
+    assert done.returncode == 0, f"could not install numpy 1.26.4 in the test venv:\n{done.stderr}"
+    return python
+
+
+def test_without_the_aliases_mxnet_does_not_import_with_numpy_1_26(numpy126_python):
+    done = run([str(numpy126_python), "-c", SHIM_CHECK], cwd=ROOT)
+    assert done.returncode != 0
+    assert "module 'numpy' has no attribute 'bool'" in done.stderr
+
+
+def test_with_the_aliases_mxnet_imports_and_trains_as_with_numpy_1_23(numpy126_python):
+    shimmed = run([str(numpy126_python), "-c", SHIM_CHECK, "--shim"], cwd=ROOT)
+    assert shimmed.returncode == 0, shimmed.stderr
+    got = json.loads(shimmed.stdout)
+    assert got["numpy"] == "1.26.4" and got["mxnet"].startswith(str(numpy126_python.parents[1]))
+    assert got["added"] == list(colab.NUMPY_ALIASES)
+    assert got["masked"] == [0.0, 2.0, 0.0]
+    # The same net and data in the project venv (numpy 1.23.5, which still has the aliases).
+    reference = run([sys.executable, "-c", SHIM_CHECK, "--shim"], cwd=ROOT)
+    assert reference.returncode == 0, reference.stderr
+    want = json.loads(reference.stdout)
+    assert want["numpy"] == "1.23.5" and want["added"] == []  # nothing added where not needed
+    assert got["losses"] == pytest.approx(want["losses"], rel=1e-6)
+    assert got["losses"][0] != got["losses"][-1]  # it did train
+
+
+# -- gap 2: distutils, as on Python 3.12 without setuptools -----------------------
+NO_DISTUTILS = textwrap.dedent("""
+    import sys
+    class NoDistutils:
+        '''Python 3.12 without setuptools: neither distutils nor setuptools' copy of it.'''
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] in ("distutils", "setuptools", "_distutils_hack"):
+                raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+    sys.meta_path.insert(0, NoDistutils())
+    for name in [m for m in sys.modules if m.split(".")[0] in ("distutils", "setuptools")]:
+        del sys.modules[name]
+    try:
+        import distutils
+        sys.exit("distutils was not blocked")
+    except ModuleNotFoundError:
+        pass
+    from utils import colab
+    if "--standin" in sys.argv:
+        print("stand-in installed:", colab.add_distutils_standin())
+        from distutils.version import LooseVersion, StrictVersion
+        assert LooseVersion("1.26.4") >= LooseVersion("1.17") > LooseVersion("1.9")
+        assert StrictVersion("1.26.4") >= StrictVersion("1.6.0")
+    import mxnet
+    print("mxnet", mxnet.__version__)
+""")
+
+
+def test_without_distutils_mxnet_does_not_import():
+    done = run([sys.executable, "-c", NO_DISTUTILS], cwd=ROOT)
+    assert done.returncode != 0
+    assert "No module named 'distutils'" in done.stderr
+
+
+def test_the_distutils_standin_lets_mxnet_import():
+    done = run([sys.executable, "-c", NO_DISTUTILS, "--standin"], cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["stand-in installed: True", "mxnet 1.9.1"]
+
+
+def test_the_standin_is_not_used_where_distutils_exists():
+    import distutils.version
+    assert colab.add_distutils_standin() is False
+    assert sys.modules["distutils.version"] is distutils.version
+    assert distutils.version.LooseVersion is not colab.LooseVersion
+
+
+PAIRS = [("1.9", "1.10"), ("1.26.4", "1.17"), ("1.23.5", "1.23.5"), ("2.0", "1.99.9"),
+         ("1.6.0", "1.6"), ("1.0a1", "1.0"), ("1.0b2", "1.0a3"), ("0.8.4", "0.9"),
+         ("3.12.1", "3.12")]
+
+
+@pytest.mark.parametrize("left, right", PAIRS)
+def test_the_standin_versions_compare_like_distutils(left, right):
+    from distutils.version import LooseVersion, StrictVersion
+    for ours, real in ((colab.LooseVersion, LooseVersion), (colab.StrictVersion, StrictVersion)):
+        a, b = ours(left), ours(right)
+        ra, rb = real(left), real(right)
+        assert (a < b, a == b, a > b, a >= b) == (ra < rb, ra == rb, ra > rb, ra >= rb), ours
+        assert str(a) == left
+
+
+def test_strict_version_refuses_what_distutils_refuses():
+    from distutils.version import StrictVersion
+    for bad in ("1", "1.2.3.4", "1.0rc1", "x.y"):
+        with pytest.raises(ValueError):
+            StrictVersion(bad)
+        with pytest.raises(ValueError, match="invalid version number"):
+            colab.StrictVersion(bad)
+
+
+# -- gap 3: the CUDA 11 libraries -------------------------------------------------
+# Which stand-in library needs which, as the real ones do (cuBLAS needs cuBLASLt,
+# cuSOLVER needs cuBLAS; cuDNN 8's sub-libraries need ops_infer and each other).
+NEEDS = {
+    "libcublas.so.11": ["libcublasLt.so.11"],
+    "libcusolver.so.11": ["libcublas.so.11", "libcublasLt.so.11"],
+    "libcudnn_ops_train.so.8": ["libcudnn_ops_infer.so.8"],
+    "libcudnn_cnn_infer.so.8": ["libcudnn_ops_infer.so.8"],
+    "libcudnn_cnn_train.so.8": ["libcudnn_cnn_infer.so.8", "libcudnn_ops_train.so.8"],
+    "libcudnn_adv_infer.so.8": ["libcudnn_ops_infer.so.8"],
+    "libcudnn_adv_train.so.8": ["libcudnn_adv_infer.so.8", "libcudnn_ops_train.so.8"],
+}
+LIBRARY_SOURCE = r"""
+#include <stdio.h>
+#include <stdlib.h>
+/* Runs when the library is loaded: append its soname to $LOAD_LOG. */
+__attribute__((constructor)) static void note_loading(void) {
+    const char *log = getenv("LOAD_LOG");
+    FILE *f = log ? fopen(log, "a") : NULL;
+    if (f) { fputs(SONAME "\n", f); fclose(f); }
+}
+"""
+
+
+def build_library(folder: Path, soname: str, needs=()) -> Path:
+    """A real shared library with this soname that needs the given ones (found in
+    folder at link time; no RPATH, so at run time they must already be loaded)."""
+    source = folder / "lib.c"
+    source.write_text(LIBRARY_SOURCE)
+    out = folder / soname
+    links = [f"-l:{n}" for n in needs]
+    done = run(["gcc", "-shared", "-fPIC", f'-DSONAME="{soname}"', f"-Wl,-soname,{soname}",
+                "-o", str(out), str(source), f"-L{folder}", "-Wl,--no-as-needed", *links])
+    assert done.returncode == 0, f"gcc is needed to build test libraries:\n{done.stderr}"
+    return out
+
+
+@pytest.fixture(scope="module")
+def fake_cuda(tmp_path_factory):
+    """Stand-in wheels of the pinned nvidia-*-cu11 packages (pip --target layout), a
+    stand-in driver (libcuda.so.1) and a stand-in libmxnet.so needing every soname."""
+    base = tmp_path_factory.mktemp("fake-cuda")
+    build, wheels, driver = base / "build", base / "wheels", base / "driver"
+    for folder in (build, wheels, driver):
+        folder.mkdir()
+    built: dict[str, Path] = {}
+
+    def build_with_needs(name):  # what a library needs is built (and linked) first
+        if name not in built:
+            for need in NEEDS.get(name, ()):
+                build_with_needs(need)
+            built[name] = build_library(build, name, NEEDS.get(name, ()))
+        return built[name]
+
+    files: dict[str, dict[str, bytes]] = {}
+    for package, name in colab.LOAD_ORDER:
+        rel = colab.library_path("", package, name).as_posix().lstrip("/")
+        files.setdefault(package, {})[rel] = build_with_needs(name).read_bytes()
+    for package in colab.CUDA11_PACKAGES:
+        make_wheel(wheels, package, colab.PINS[package], files[package])
+    # The driver lives elsewhere (its folder is on the library path in the tests that
+    # have one); libmxnet.so is linked against it like against the others.
+    (driver / colab.DRIVER).write_bytes(build_library(build, colab.DRIVER).read_bytes())
+    mxnet = build_library(build, "libmxnet.so",
+                          [name for _, name in colab.LOAD_ORDER] + [colab.DRIVER])
+    return {"wheels": wheels, "driver": driver, "mxnet": mxnet, "base": base}
+
+
+@pytest.fixture
+def cuda_dir(fake_cuda, tmp_path, monkeypatch):
+    """A lib dir filled by the real pip command of utils.colab, from the stand-in wheels."""
+    for key, value in pip_settings(fake_cuda["wheels"]).items():
+        monkeypatch.setenv(key, value)
+    target = tmp_path / "cuda11"
+    colab.run_pip(colab.cuda_install_command(target))
+    return target
+
+
+PRELOAD = textwrap.dedent("""
+    import ctypes, json, sys
+    from utils import colab
+    order = colab.LOAD_ORDER[::-1] if "--reversed" in sys.argv else colab.LOAD_ORDER
+    try:
+        loaded = colab.preload_cuda_libraries(sys.argv[1], order)
+    except colab.SetupError as err:
+        print(json.dumps({"error": type(err).__name__, "message": str(err)}))
+        sys.exit(0)
+    ctypes.CDLL(sys.argv[2])  # libmxnet.so, by path, as `import mxnet` loads it
+    print(json.dumps({"loaded": loaded}))
+""")
+
+
+def preload(cuda_dir, fake_cuda, *flags, driver=True):
+    """Run the preloading in a fresh process; returns (result, libraries in load order)."""
+    log = cuda_dir.parent / "load.log"
+    log.unlink(missing_ok=True)
+    env = {**os.environ, "LOAD_LOG": str(log)}
+    if driver:  # the driver's folder is on the library path, as on a GPU machine
+        env["LD_LIBRARY_PATH"] = str(fake_cuda["driver"])
+    done = run([sys.executable, "-c", PRELOAD, str(cuda_dir), str(fake_cuda["mxnet"]), *flags],
+               cwd=ROOT, env=env)
+    assert done.returncode == 0, done.stderr
+    order = log.read_text().split() if log.exists() else []
+    return json.loads(done.stdout), order
+
+
+def test_pip_puts_the_libraries_where_the_preloader_looks(cuda_dir):
+    for package, name in colab.LOAD_ORDER:
+        assert colab.library_path(cuda_dir, package, name).is_file(), name
+    assert colab.library_path(cuda_dir, "nvidia-cuda-runtime-cu11", "x").parent == \
+        cuda_dir / "nvidia" / "cuda_runtime" / "lib"
+
+
+def test_the_libraries_load_in_dependency_order_then_the_driver(cuda_dir, fake_cuda):
+    result, order = preload(cuda_dir, fake_cuda)
+    expected = [name for _, name in colab.LOAD_ORDER] + [colab.DRIVER]
+    # The order the libraries were actually loaded in; the stand-in libmxnet.so then
+    # loads by path, its NEEDED sonames all resolved to the preloaded copies.
+    assert order == expected + ["libmxnet.so"]
+    assert [Path(p).name for p in result["loaded"]] == expected
+    # Loaded by absolute path from the pip --target folder, not found elsewhere.
+    assert all(p.startswith(str(cuda_dir)) for p in result["loaded"][:-1])
+
+
+def test_without_the_preloading_libmxnet_cannot_find_its_libraries(fake_cuda):
+    code = "import ctypes, sys; ctypes.CDLL(sys.argv[1])"
+    done = run([sys.executable, "-c", code, str(fake_cuda["mxnet"])],
+               env={**os.environ, "LD_LIBRARY_PATH": str(fake_cuda["driver"])})
+    assert done.returncode != 0 and "cannot open shared object file" in done.stderr
+
+
+def test_a_wrong_order_fails_and_names_the_libraries(cuda_dir, fake_cuda):
+    result, _ = preload(cuda_dir, fake_cuda, "--reversed")
+    assert result["error"] == "CudaLibrariesMissing"
+    for name in ("libcublas.so.11", "libcusolver.so.11", "libcudnn_adv_train.so.8"):
+        assert name in result["message"]
+
+
+def test_a_missing_library_names_the_exact_pip_command(cuda_dir, fake_cuda):
+    colab.library_path(cuda_dir, "nvidia-cudnn-cu11", "libcudnn.so.8").unlink()
+    result, _ = preload(cuda_dir, fake_cuda)
+    assert result["error"] == "CudaLibrariesMissing"
+    message = result["message"]
+    assert "libcudnn.so.8 (from nvidia-cudnn-cu11==8.9.6.50)" in message
+    assert shlex.join(colab.cuda_install_command(cuda_dir)) in message
+    assert "libcublas.so.11" not in message  # only what is missing
+
+
+def test_without_a_driver_the_error_says_to_use_the_cpu_build(cuda_dir, fake_cuda):
+    result, order = preload(cuda_dir, fake_cuda, driver=False)
+    assert result["error"] == "NoDriver"
+    assert "libcuda.so.1" in result["message"]
+    assert "pip install mxnet==1.9.1" in result["message"]
+    assert colab.DRIVER not in order
+
+
+def test_no_driver_comes_first_even_when_libraries_are_missing(tmp_path, fake_cuda):
+    result, _ = preload(tmp_path / "empty", fake_cuda, driver=False)
+    assert result["error"] == "NoDriver"
+
+
+def test_the_cuda_install_command_pins_every_library_into_its_own_folder(tmp_path):
+    command = colab.cuda_install_command(tmp_path / "cuda11")
+    assert command[:3] == [sys.executable, "-m", "pip"]
+    assert command[command.index("--target") + 1] == str(tmp_path / "cuda11")
+    assert "--no-deps" in command
+    pins = [arg for arg in command if "==" in arg]
+    assert pins == [f"{p}=={colab.PINS[p]}" for p in colab.CUDA11_PACKAGES]
+    assert {p for p, _ in colab.LOAD_ORDER} == set(colab.CUDA11_PACKAGES)
+    assert "nvidia-cudnn-cu11==8.9.6.50" in pins and "nvidia-nccl-cu11==2.21.5" in pins
+
+
+# -- gap 4: which GPUs, which build -----------------------------------------------
+@pytest.mark.parametrize("capability, runs", [
+    ("5.0", "sm_50"), ("5.2", "sm_50"), ("6.1", "sm_60"), ("7.0", "sm_70"),
+    ("7.5", "sm_70"),  # T4
+    ("8.0", "sm_80"),  # A100
+    ("8.6", "sm_86"),
+    ("8.9", "sm_86"),  # L4
+    ("9.0", None),     # H100, H200
+    ("10.0", None), ("12.0", None), ("3.7", None), ((8, 9), "sm_86"),
+])
+def test_which_gpus_mxnet_cu112_has_kernels_for(capability, runs):
+    assert colab.kernel_for(capability) == runs
+    assert colab.kernels_for(capability) is (runs is not None)
+
+
+def test_nvidia_smi_lines_are_parsed():
+    text = "Tesla T4, 7.5\nNVIDIA H100 80GB HBM3, 9.0\nNVIDIA A100-SXM4-40GB, [N/A]\n"
+    assert colab.parse_nvidia_smi(text) == [
+        colab.Gpu("Tesla T4", (7, 5)), colab.Gpu("NVIDIA H100 80GB HBM3", (9, 0)),
+        colab.Gpu("NVIDIA A100-SXM4-40GB", None)]
+    assert colab.parse_nvidia_smi("") == []
+
+
+def test_no_nvidia_smi_means_no_gpus(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # a PATH without nvidia-smi, as here
+    assert colab.query_gpus() == []
+
+
+def test_nvidia_smi_is_asked_for_name_and_compute_capability(tmp_path, monkeypatch):
+    """A stand-in nvidia-smi that answers only the expected question."""
+    smi = tmp_path / "nvidia-smi"
+    smi.write_text('#!/bin/sh\n[ "$1" = "--query-gpu=name,compute_cap" ] && '
+                   '[ "$2" = "--format=csv,noheader" ] || exit 6\necho "NVIDIA L4, 8.9"\n')
+    smi.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    assert colab.query_gpus() == [colab.Gpu("NVIDIA L4", (8, 9))]
+    smi.write_text("#!/bin/sh\necho 'NVIDIA-SMI has failed because it could not "
+                   "communicate with the NVIDIA driver.'\nexit 9\n")
+    assert colab.query_gpus() == []
+
+
+def test_the_build_follows_the_driver_and_the_gpu():
+    T4, H100 = colab.Gpu("Tesla T4", (7, 5)), colab.Gpu("NVIDIA H100 80GB HBM3", (9, 0))
+    build, why = colab.choose_build("libcuda.so.1: cannot open shared object file", [])
+    assert build == "cpu" and "no NVIDIA driver" in why and "Change runtime type" in why
+    build, why = colab.choose_build(None, [H100])
+    assert build == "cpu" and "H100" in why and "compute capability 9.0" in why
+    assert "no PTX" in why and "CPU build" in why
+    assert colab.choose_build(None, [T4])[0] == "cu112"
+    assert colab.choose_build(None, [colab.Gpu("NVIDIA L4", (8, 9))])[0] == "cu112"
+    assert colab.choose_build(None, [])[0] == "cu112"  # a driver, but no nvidia-smi answer
+
+
+def test_python_3_13_is_refused_with_what_to_do():
+    colab.check_python((3, 12, 1))
+    colab.check_python((3, 11, 7))
+    with pytest.raises(colab.UnsupportedPython, match="Runtime version"):
+        colab.check_python((3, 13, 0))
+
+
+@pytest.mark.parametrize("before, after, loaded, restart", [
+    ("2.0.2", "1.26.4", True, True),     # Colab: numpy 2 was imported, 1.26.4 installed
+    ("2.0.2", "1.26.4", False, False),   # not imported yet: the new one will be
+    ("1.26.4", "1.26.4", True, False),   # unchanged
+    (None, "1.26.4", True, True),
+])
+def test_restart_only_when_a_loaded_numpy_changed(before, after, loaded, restart):
+    assert colab.must_restart(before, after, loaded) is restart
+
+
+def test_the_marker_records_the_build_and_the_pins(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert colab.installed_build() is None
+    colab.record_install("cu112")
+    assert colab.marker_file() == tmp_path / ".cache/gan-book/colab/installed.json"
+    assert colab.installed_build() == "cu112"
+    record = json.loads(colab.marker_file().read_text())
+    record["pins"]["mxnet-cu112"] = "1.9.0"  # pins changed since: install again
+    colab.marker_file().write_text(json.dumps(record))
+    assert colab.installed_build() is None
+
+
+def test_the_numpy_aliases_are_left_alone_where_numpy_has_them():
+    import numpy
+    assert numpy.__version__ == "1.23.5"
+    assert colab.add_numpy_aliases() == []
+
+
+# -- out of GPU memory ------------------------------------------------------------
+def test_out_of_memory_becomes_advice_to_lower_the_batch_size():
+    import mxnet as mx
+    # What MXNet 1.9.1 says when cudaMalloc fails (src/storage/pooled_storage_manager.h).
+    oom = mx.base.MXNetError("[12:00:00] src/storage/./pooled_storage_manager.h:161: "
+                             "cudaMalloc retry failed: out of memory")
+    with pytest.raises(colab.GpuOutOfMemory) as caught:
+        with colab.gpu_advice():
+            raise oom
+    assert "batch size" in str(caught.value) and "GANBOOK_PROFILE" in str(caught.value)
+    assert "--batch-size" in str(caught.value) and caught.value.__cause__ is oom
+    other = mx.base.MXNetError("Check failed: shape mismatch")
+    with pytest.raises(mx.base.MXNetError) as caught:
+        with colab.gpu_advice():
+            raise other
+    assert caught.value is other
+
+
+def test_a_cpu_build_reports_the_cpu_and_how_to_get_a_gpu():
+    import mxnet as mx
+    ctx, message = colab.pick_context(mx, [])
+    assert ctx == mx.cpu()
+    assert "CPU build" in message and "no GPU here" in message and "mxnet-cu112" in message
+    ctx, message = colab.pick_context(mx, [colab.Gpu("Tesla T4", (7, 5))])
+    assert ctx == mx.cpu() and "Tesla T4 (compute capability 7.5) stays unused" in message
+

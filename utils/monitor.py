@@ -1,0 +1,148 @@
+"""Watching a training run: progress bar, per-epoch log line, NaN and collapse
+checks, pictures on disk, and stopping cleanly on Ctrl-C or SIGTERM."""
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from pathlib import Path
+
+import numpy as np
+from mxnet import nd
+
+from . import metrics
+
+READ_EVERY = 10           # progress bar: read a recent step's losses this often
+COLLAPSE_BELOW = 0.25     # diversity score under which the samples look collapsed
+
+
+class Interrupted(KeyboardInterrupt):
+    """Training stopped on request; the checkpoint (if any) holds every finished step."""
+
+    def __init__(self, iteration: int, out):
+        where = (f"A checkpoint is saved in {out}: run the same command again (or rerun the "
+                 "cell) to continue from there." if out else
+                 "No output folder was given, so nothing was saved.")
+        super().__init__(f"Training stopped after iteration {iteration}. {where}")
+
+
+class StopRequest:
+    """Turns SIGINT (Ctrl-C, Jupyter's stop button) and SIGTERM into a request that the
+    loop checks after each step, so a checkpoint never holds a half-done step.
+    A second Ctrl-C stops at once."""
+
+    def __init__(self):
+        self.requested, self.signal, self._old = False, None, {}
+
+    def _handler(self, signum, frame):
+        if self.requested and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.requested, self.signal = True, signum
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():  # signals only work there
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._old[sig] = signal.signal(sig, self._handler)
+        return self
+
+    def __exit__(self, *exc):
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+
+class _Bar:
+    """tqdm.auto (a bar in notebooks, a line in terminals) with the latest losses."""
+
+    def __init__(self, total: int, initial: int):
+        from tqdm.auto import tqdm
+        self.tqdm = tqdm(total=total, initial=initial, unit="it", dynamic_ncols=True,
+                         desc="training")
+        self.count = 0
+
+    def step(self, pending: list):
+        self.tqdm.update(1)
+        self.count += 1
+        if self.count % READ_EVERY == 0 and len(pending) > 1:
+            # pending[-2] is almost surely finished already: reading it costs no wait.
+            s = pending[-2].asnumpy()
+            if not np.isfinite(s).all():
+                raise FloatingPointError(nan_message("this epoch"))
+            self.tqdm.set_postfix_str(f"D {s[0]:.3f}  G {s[1]:.3f}  D(x) {s[3]:.2f}  "
+                                      f"D(G(z)) {s[4]:.2f}", refresh=False)
+
+
+@contextlib.contextmanager
+def progress(total: int, initial: int = 0):
+    bar = _Bar(total, initial)
+    try:
+        yield bar
+    finally:
+        bar.tqdm.close()
+
+
+def nan_message(when: str) -> str:
+    return (f"A loss became NaN or infinite in {when}, so training stopped. The last "
+            "checkpoint (end of the previous epoch) is kept. Try a lower learning rate "
+            "(lr), more label smoothing (real_label 0.9) or instance noise.")
+
+
+def check_finite(pending: list, epoch: int) -> np.ndarray:
+    """Read the statistics of the epoch's steps (one wait) and stop on NaN or inf."""
+    stats = nd.stack(*pending).asnumpy()
+    if not np.isfinite(stats).all():
+        raise FloatingPointError(nan_message(f"epoch {epoch + 1}"))
+    return stats
+
+
+def epoch_line(epoch, epochs, iteration, total, stats, speed) -> str:
+    m = stats.mean(0)
+    return (f"epoch {epoch + 1:2d}/{epochs}  iter {iteration:5d}/{total}  "
+            f"D loss {m[0]:.3f}  G loss {m[1]:.3f}  D acc {m[2]:.2f}  "
+            f"D(x) {m[3]:.2f}  D(G(z)) {m[4]:.2f}  {speed:5.0f} samples/s")
+
+
+_data_spread: dict = {}
+
+
+def diversity(samples: np.ndarray, images: np.ndarray) -> float:
+    """Spread of the samples against the data's (1: as varied as the data)."""
+    key = (id(images), len(images))
+    if key not in _data_spread:  # 256 random training images stand for the data
+        pick = np.random.default_rng(0).choice(len(images), min(256, len(images)), replace=False)
+        _data_spread[key] = metrics.mean_pairwise_distance(images[np.sort(pick)])
+    return metrics.mean_pairwise_distance(samples) / _data_spread[key]
+
+
+def warn_if_collapsed(epoch_samples: list, images: np.ndarray, log=print) -> bool:
+    """Warn when the fixed-noise samples, once varied, turn alike (mode collapse).
+    At the start every sample looks the same anyway, so only a drop counts."""
+    scores = [diversity(s, images) for s in epoch_samples]
+    collapsed = scores[-1] < COLLAPSE_BELOW and max(scores) >= 2 * COLLAPSE_BELOW
+    if collapsed:
+        log(f"warning: the samples look alike (diversity {scores[-1]:.2f}, was up to "
+            f"{max(scores):.2f}; the data's is 1): G may be collapsing to a few outputs. If "
+            "it persists, lower the learning rate or go back to an earlier checkpoint.")
+    return collapsed
+
+
+def write(line: str) -> None:
+    """Print without breaking a progress bar in a terminal."""
+    from tqdm.auto import tqdm
+    tqdm.write(line)
+
+
+def save_pictures(out, state: dict, iters_per_epoch: int) -> None:
+    """samples/epoch_NNN.png (the fixed-noise grid) and curves.png, next to the checkpoint."""
+    if out is None or not state["epoch_samples"]:
+        return
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from . import plots
+    folder = Path(out) / "samples"
+    folder.mkdir(parents=True, exist_ok=True)
+    grid = plots.grid(state["epoch_samples"][-1], ncols=8)
+    Image.fromarray(grid).save(folder / f"epoch_{state['epoch']:03d}.png")
+    fig = plots.curves_figure(np.concatenate(state["stats"]), iters_per_epoch)
+    fig.savefig(Path(out) / "curves.png", dpi=80)
+    plt.close(fig)  # saved, not shown: a notebook would display it otherwise
