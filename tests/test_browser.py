@@ -85,7 +85,9 @@ def _toc_pages() -> list[str]:
 
 PAGES = _toc_pages()
 ZH_PAGES = [p for p in PAGES if "/zh/" in p]
-SLIDER_PAGES = ["chapters/en/01_gan_intro.html", "chapters/zh/01_gan_intro.html"]
+SLIDER_PAGES = [p for p in PAGES if p.startswith("chapters/")]  # every chapter has one
+CHAPTER_PAGES = [p for p in PAGES if p.startswith("chapters/")]
+MATH_PAGES = ["chapters/en/01_gan_intro.html", "chapters/zh/01_gan_intro.html"]
 SHOTS = {"book/index.html": "book_index.png",
          "chapters/en/02_dcgan.html": "en_02_dcgan.png",
          "chapters/zh/02_dcgan.html": "zh_02_dcgan.png"}
@@ -612,3 +614,42 @@ def test_screenshot(html_dir, browser, server, page):
     assert 0.005 < dark < 0.6, f"{shot}: {dark:.1%} dark pixels: is the page blank?"
     if "/zh/" in page:
         test_cjk_font_installed()
+
+
+# =========================================================================================
+# f. launch buttons: Colab and Binder links derived from _config.yml's repository
+# =========================================================================================
+def _expected_launch_links(page: str) -> dict[str, str]:
+    repo = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["repository"]
+    owner_name = urllib.parse.urlparse(repo["url"]).path.strip("/")
+    notebook = page.removesuffix(".html") + ".ipynb"
+    branch = repo.get("branch", "main")
+    return {"colab": f"https://colab.research.google.com/github/{owner_name}/blob/{branch}/{notebook}",
+            "binder": f"https://mybinder.org/v2/gh/{owner_name}/{branch}?urlpath=tree/{notebook}"}
+
+
+@pytest.mark.parametrize("page", CHAPTER_PAGES, ids=_page_id)
+def test_launch_buttons_point_at_this_chapter(html_dir, page):
+    hrefs = {a.get("href") for a in _soup(_built(html_dir, page)).find_all("a")}
+    for kind, url in _expected_launch_links(page).items():
+        assert url in hrefs, (f"{page}: no {kind} launch link {url}; found "
+                              f"{sorted(h for h in hrefs if h and kind in h)}")
+
+
+# =========================================================================================
+# g. formulas render offline (MathJax from the book, not a CDN)
+# =========================================================================================
+@pytest.mark.parametrize("page", MATH_PAGES, ids=_page_id)
+def test_math_renders_offline(html_dir, browser, page):
+    soup = _soup(_built(html_dir, page))
+    scripts = [s.get("src", "") for s in soup.find_all("script")]
+    mathjax = [src for src in scripts if "mathjax" in src.lower()]
+    assert mathjax and not any(src.startswith(("http:", "https:", "//")) for src in mathjax), (
+        f"{page} loads MathJax from {mathjax}: it should come from _static (mathjax_path)")
+    formulas = soup.select(".math")
+    assert formulas, f"{page} has no formulas to check (class 'math')"
+    dom = BeautifulSoup(browser.dom(page).dom, "html.parser")
+    rendered = dom.find_all("mjx-container")
+    assert len(rendered) >= len(formulas), (
+        f"{page}: {len(formulas)} formulas but MathJax rendered {len(rendered)} offline")
+    assert all(c.find("svg") for c in rendered), "MathJax's SVG output carries its glyphs"

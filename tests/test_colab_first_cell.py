@@ -158,8 +158,9 @@ def code_cells(nb):
 
 def test_the_tool_inserts_the_cell_once_and_keeps_everything_else(tmp_path):
     copy = tmp_path / CHAPTER.name
-    copy.write_bytes(CHAPTER.read_bytes())
-    before = nbformat.read(CHAPTER, as_version=4)
+    before = nbformat.read(CHAPTER, as_version=4)  # the chapter without its set-up cell
+    before.cells = [c for c in before.cells if not c.source.startswith(first_cell.MARKER)]
+    nbformat.write(before, copy)
     assert "inserted" in run_tool(copy)
     assert "unchanged" in run_tool(copy)
     after = nbformat.read(copy, as_version=4)
@@ -168,7 +169,8 @@ def test_the_tool_inserts_the_cell_once_and_keeps_everything_else(tmp_path):
     assert first.source == first_cell.FIRST_CELL and first.id == first_cell.CELL_ID
     assert sum(c.source.startswith(first_cell.MARKER) for c in after.cells) == 1
     index = after.cells.index(first)
-    assert index == before.cells.index(code_cells(before)[0])  # before the old first code cell
+    assert index == 1 and before.cells[0].cell_type == "markdown"  # right under the title
+    assert index <= before.cells.index(code_cells(before)[0])  # before any other code
     assert after.cells[:index] + after.cells[index + 1:] == before.cells
     assert after.metadata == before.metadata
     assert len({c.id for c in after.cells}) == len(after.cells)

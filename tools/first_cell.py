@@ -7,8 +7,9 @@ helper package is installed. Everywhere else it does nothing and prints nothing,
 so nbval sees the same (empty) output on every run. It is the same in every chapter
 and in both languages (tests/test_notebooks.py compares the code of the twins).
 
-The tool inserts the cell before a notebook's first code cell, or replaces that cell
-when it already starts with MARKER, and leaves every other cell as it is. After
+The tool inserts the cell under the chapter's title (before its first code cell),
+or replaces the first code cell when it already starts with MARKER, and leaves every
+other cell as it is. After
 changing a chapter, re-execute it: tools/execute_chapters.py.
 """
 from __future__ import annotations
@@ -74,7 +75,12 @@ def put_first_cell(nb) -> str:
             return "unchanged"
         old.source, old.outputs, old.execution_count = FIRST_CELL, [], None
         return "replaced"
-    nb.cells.insert(len(nb.cells) if index is None else index, new_cell(nb))
+    # Right under the chapter's title (the first cell, markdown), so a Colab reader
+    # meets it before any section; in any case before the first code cell.
+    at = len(nb.cells) if index is None else index
+    if nb.cells and nb.cells[0].cell_type == "markdown":
+        at = min(at, 1)
+    nb.cells.insert(at, new_cell(nb))
     return "inserted"
 
 

@@ -1,0 +1,202 @@
+"""Training speed of the book's engine against the PyTorch reference, lever by lever.
+
+    python bench/bench_training.py [--iters 10] [--torch-python /tmp/torch-ref/bin/python]
+
+DCGAN 64x64 at the paper's width (ngf = ndf = 64), fp32, batch 64, on this machine.
+Each configuration runs in its own process (the OpenMP thread count is fixed when
+MXNet loads). The levers are added one at a time, from a loop written like the
+original tutorial to the engine as the chapters run it (`training.train`: batches
+from the uint8 data, statistics as logged). The PyTorch reference
+(../shared/bench/torch_dcgan_ref.py) runs between the configurations, so each ratio
+compares against the reference's runs just before and after it: other load on the
+machine then moves both sides alike. Prints a Markdown table.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TORCH_REF = ROOT.parent / "shared" / "bench" / "torch_dcgan_ref.py"
+
+# name, what it adds, environment
+LEVERS = [
+    ("tutorial", "a loop as in the original: imperative, 2 G forwards, asscalar() every step, "
+                 "MXNet's default of 1 OpenMP thread", {"OMP_NUM_THREADS": "1"}),
+    ("threads", "+ OMP_NUM_THREADS = cores (set by `import utils`)", {}),
+    ("hybridize", "+ hybridize(static_alloc=True, static_shape=True)", {}),
+    ("one G forward", "+ one G forward per iteration (fake reused for G's step)", {}),
+    ("no host sync", "+ statistics stay on the device (read once per epoch)", {}),
+    ("D frozen in G step", "+ no D weight gradients in G's step (`training.frozen`)", {}),
+    ("engine loop", "the engine's full loop (`training.train`: uint8 batches, logging, "
+                    "checkpoint)", {}),
+    ("engine + OMP_PROC_BIND", "+ OMP_PROC_BIND=true (threads pinned to cores)",
+     {"OMP_PROC_BIND": "true"}),
+]
+
+
+# --- one configuration, in a child process --------------------------------------------
+
+def _tutorial_step(G, D, tg, td, real, nz, nd, autograd, bce, single_forward, sync):
+    n = real.shape[0]
+    ones, zeros = nd.ones((n,)), nd.zeros((n,))
+    with autograd.record():
+        z = nd.random.normal(0, 1, (n, nz, 1, 1))
+        fake = G(z)
+        loss_d = bce(D(real).reshape((-1,)), ones) + bce(D(fake.detach()).reshape((-1,)), zeros)
+    loss_d.backward()
+    td.step(n)
+    with autograd.record():
+        if not single_forward:
+            fake = G(z)  # the original ran G a second time for its own step
+        loss_g = bce(D(fake).reshape((-1,)), ones)
+    loss_g.backward()
+    tg.step(n)
+    if sync:
+        return loss_d.mean().asscalar(), loss_g.mean().asscalar()  # waits every step
+    return nd.concat(loss_d.mean(), loss_g.mean(), dim=0)
+
+
+def run_config(name: str, iters: int, warmup: int) -> float:
+    import utils  # noqa: F401  (thread count, as the chapters)
+    import mxnet as mx
+    import numpy as np
+    from mxnet import autograd, nd
+
+    from utils import data, faces, profiles, training
+    p = dataclasses.replace(profiles.PROFILES["default"], ngf=64, ndf=64, batch_size=64,
+                            real_label=1.0, instance_noise=0.0, flip=False)
+    ctx = mx.cpu()
+    images, _ = faces.make_faces((iters + warmup) * 64, seed=0)
+    if name.startswith("engine"):
+        G, D = training.build_networks(p, ctx)
+        lines = []
+        with tempfile.TemporaryDirectory() as out:
+            # epoch 1 = warm-up batches, epoch 2 = the timed ones (its log line has samples/s)
+            warm = dataclasses.replace(p, epochs=1)
+            training.train(G, D, data.Batches(images[:warmup * 64], 64), warm, ctx,
+                           training.fixed_noise(p), log=lines.append)
+            lines.clear()
+            training.train(G, D, data.Batches(images[warmup * 64:], 64),
+                           warm, ctx, training.fixed_noise(p), out=out, log=lines.append)
+        return float(re.search(r"(\d+) samples/s", lines[-1]).group(1))
+    levels = [n for n, _, _ in LEVERS]
+    level = levels.index(name)
+    mx.random.seed(0)
+    G, D = training.build_networks(p, ctx) if level >= 2 else _imperative_nets(p, ctx)
+    tg, td = training.build_trainers(G, D, p)
+    real_batches = [nd.array(data.to_float(images[i * 64:(i + 1) * 64])) for i in range(iters + warmup)]
+    if level >= 5:
+        step = lambda real: training.train_step(G, D, tg, td, real,  # noqa: E731
+                                                nd.random.normal(0, 1, (64, p.nz, 1, 1)))
+    else:
+        step = lambda real: _tutorial_step(G, D, tg, td, real, p.nz, nd, autograd,  # noqa: E731
+                                           training.bce, single_forward=level >= 3, sync=level < 4)
+    out = None
+    for i, real in enumerate(real_batches):
+        if i == warmup:
+            nd.waitall()
+            t = time.perf_counter()
+        out = step(real)
+    if hasattr(out, "wait_to_read"):
+        out.wait_to_read()
+    nd.waitall()
+    return 64 * iters / (time.perf_counter() - t)
+
+
+def _imperative_nets(p, ctx):
+    from mxnet import init, nd
+
+    from utils import networks
+    G, D = networks.generator(p.ngf), networks.discriminator(p.ndf)
+    G.initialize(init.Normal(0.02), ctx=ctx), D.initialize(init.Normal(0.02), ctx=ctx)
+    G(nd.zeros((1, p.nz, 1, 1))), D(nd.zeros((1, 3, 64, 64)))
+    return G, D
+
+
+# --- the driver -----------------------------------------------------------------------
+
+def child(name: str, iters: int, warmup: int, env: dict) -> float:
+    out = subprocess.run([sys.executable, __file__, "--child", name, "--iters", str(iters),
+                          "--warmup", str(warmup)], cwd=ROOT, env={**os.environ, **env},
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"{name} failed:\n{out.stderr[-2000:]}")
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def torch_ref(python: str, iters: int) -> float:
+    out = subprocess.run([python, str(TORCH_REF), "--iters", str(iters)], capture_output=True,
+                         text=True, check=True).stdout
+    return float(re.search(r"([\d.]+) samples/s", out).group(1))
+
+
+def find_torch(explicit: str | None) -> str | None:
+    for python in ([explicit] if explicit else []) + [sys.executable, "/tmp/torch-ref/bin/python"]:
+        if python and shutil.which(python) and subprocess.run(
+                [python, "-c", "import torch"], capture_output=True).returncode == 0:
+            return python
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--iters", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--torch-python", help="a Python with torch (default: this one, or /tmp/torch-ref)")
+    ap.add_argument("--only", nargs="*", help="run only these configurations")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(run_config(args.child, args.iters, args.warmup))
+        return
+    torch_python = find_torch(args.torch_python)
+    if torch_python is None:
+        print("PyTorch not found: engine numbers only. For the reference: python3 -m venv "
+              "/tmp/torch-ref && /tmp/torch-ref/bin/pip install torch==2.13.0 numpy")
+    import platform
+    print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"{time.strftime('%Y-%m-%d %H:%M')}; DCGAN ngf=ndf=64, fp32, batch 64, "
+          f"{args.iters} timed iterations after {args.warmup}")
+    print(_bf16_note())
+    ref = [torch_ref(torch_python, args.iters)] if torch_python else []
+    rows = []
+    for name, what, env in LEVERS:
+        if args.only and name not in args.only:
+            continue
+        speed = child(name, args.iters, args.warmup, env)
+        if torch_python:
+            ref.append(torch_ref(torch_python, args.iters))
+            around = statistics.mean(ref[-2:])
+            rows.append((name, what, speed, around, speed / around))
+        else:
+            rows.append((name, what, speed, None, None))
+        print(f"  {name}: {speed:.1f} samples/s" + (f", reference {rows[-1][3]:.1f}, "
+              f"ratio {rows[-1][4]:.2f}" if torch_python else ""), flush=True)
+    print("\n| configuration | what it adds | samples/s | PyTorch ref (around it) | ratio |")
+    print("|---|---|---:|---:|---:|")
+    for name, what, speed, around, ratio in rows:
+        print(f"| {name} | {what} | {speed:.1f} | "
+              + (f"{around:.1f} | {ratio:.2f}× |" if around else "– | – |"))
+
+
+def _bf16_note() -> str:
+    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    if "avx512_bf16" in flags or "amx_bf16" in flags:
+        return "# this CPU has bfloat16 instructions (not measured here: MXNet AMP bf16 crashed in an earlier try)"
+    return "# bfloat16: not measured, this CPU has no avx512_bf16/amx_bf16 (it would be emulated)"
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        main()

@@ -1,0 +1,167 @@
+"""Exploring a generator's latent space: interpolation, walks, face arithmetic and
+attribute directions, as in the DCGAN paper's figures. The latent-space chapter
+shows this code.
+
+The numeric parts (norms, exemplar choice, averages, directions, captions) are plain
+numpy functions of codes and classifier scores, so they are tested without a
+generator. `latent.lerp`, `latent.slerp` and `latent.path` stay where they are.
+"""
+from __future__ import annotations
+
+import ipywidgets as w
+import numpy as np
+
+from . import attributes, latent, plots, training
+from .attributes import LABELS
+from .widgets import FrameSlider, image_jpeg
+
+
+# -- interpolation --------------------------------------------------------------------
+def codes_for_seeds(seeds, nz: int = 100) -> np.ndarray:
+    """One standard-normal code per seed, (len(seeds), nz): a seed names a face."""
+    return np.stack([np.random.default_rng(int(s)).standard_normal(nz) for s in seeds]).astype(np.float32)
+
+
+def path_norms(z0, z1, steps: int) -> dict[str, np.ndarray]:
+    """|z| at each step of the straight (lerp) and the spherical (slerp) path."""
+    return {how: np.linalg.norm(latent.path(z0, z1, steps, how), axis=1) for how in ("lerp", "slerp")}
+
+
+def interpolation_frames(G, z0, z1, steps: int, ctx) -> dict[str, np.ndarray]:
+    """Images along both paths: {"lerp": (steps, 64, 64, 3), "slerp": ...}, uint8."""
+    return {how: training.sample(G, latent.path(z0, z1, steps, how), ctx) for how in ("lerp", "slerp")}
+
+
+def side_by_side(*pictures: np.ndarray, pad: int = 4) -> np.ndarray:
+    """Pictures of the same height next to each other, with white gaps."""
+    return plots.grid(np.stack(pictures), ncols=len(pictures), pad=pad)
+
+
+def interpolation_captions(steps: int) -> list[str]:
+    return [f"t = {t:.2f}   (left: lerp, right: slerp)" for t in np.linspace(0.0, 1.0, steps)]
+
+
+def interpolation_slider(G, z0, z1, ctx, steps: int = 21, zoom: int = 3) -> FrameSlider:
+    """One slider over t; each frame shows the lerp image left, the slerp image right."""
+    frames = interpolation_frames(G, z0, z1, steps, ctx)
+    pictures = [image_jpeg(side_by_side(a, b), zoom=zoom) for a, b in zip(frames["lerp"], frames["slerp"])]
+    return FrameSlider(pictures, interpolation_captions(steps), description="t", fmt="jpeg")
+
+
+def seed_pair_picture(G, ctx, seed0: int, seed1: int, t: float, nz: int = 100) -> np.ndarray:
+    """The live widget's callback: lerp and slerp images at t between two seeds' codes."""
+    z0, z1 = codes_for_seeds([seed0, seed1], nz)
+    codes = np.stack([latent.lerp(z0, z1, t), latent.slerp(z0, z1, t)])
+    return side_by_side(*training.sample(G, codes, ctx))
+
+
+class SeedInterpolation:
+    """Pick two codes by seed and slide t (live, needs a kernel). The static book gets
+    the precomputed slider for the starting seeds instead."""
+
+    def __init__(self, G, ctx, seed0: int, seed1: int, nz: int = 100, zoom: int = 3):
+        self.G, self.ctx, self.nz, self.zoom = G, ctx, nz, zoom
+        self.seeds = (seed0, seed1)
+
+    def picture(self, seed0, seed1, t) -> bytes:
+        return image_jpeg(seed_pair_picture(self.G, self.ctx, seed0, seed1, t, self.nz), zoom=self.zoom)
+
+    def widget(self) -> w.VBox:
+        a, b = (w.BoundedIntText(value=s, min=0, max=2**31 - 1, description=f"seed {k}")
+                for k, s in enumerate(self.seeds))
+        t = w.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="t")
+        image = w.Image(value=self.picture(a.value, b.value, t.value), format="jpeg")
+
+        def update(_change):
+            image.value = self.picture(a.value, b.value, t.value)
+
+        for control in (a, b, t):
+            control.observe(update, names="value")
+        return w.VBox([w.HBox([a, b]), t, w.Label("left: lerp, right: slerp"), image])
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = self.widget()._repr_mimebundle_(include=include, exclude=exclude)
+        z0, z1 = codes_for_seeds(self.seeds, self.nz)
+        bundle["text/html"] = interpolation_slider(self.G, z0, z1, self.ctx, zoom=self.zoom).html()
+        bundle["text/plain"] = f"SeedInterpolation(seeds {self.seeds[0]} and {self.seeds[1]})"
+        return bundle
+
+
+def walk_grid(G, starts: np.ndarray, ends: np.ndarray, steps: int, ctx) -> np.ndarray:
+    """One slerp walk per row, from starts[i] to ends[i]: (rows * steps, 64, 64, 3)."""
+    codes = np.concatenate([latent.path(a, b, steps, "slerp") for a, b in zip(starts, ends)])
+    return training.sample(G, codes, ctx)
+
+
+# -- face arithmetic ------------------------------------------------------------------
+def concept_score(probs: np.ndarray, concept: dict[str, bool]) -> np.ndarray:
+    """How surely each sample shows a concept such as {"smiling": True, "glasses": False}:
+    the product of p (wanted) or 1 - p (unwanted) over the concept's labels."""
+    score = np.ones(len(probs))
+    for name, wanted in concept.items():
+        p = probs[:, LABELS.index(name)]
+        score = score * (p if wanted else 1.0 - p)
+    return score
+
+
+def exemplars(probs: np.ndarray, concept: dict[str, bool], k: int = 3) -> np.ndarray:
+    """Indices of the k samples that show the concept most surely, best first."""
+    return np.argsort(-concept_score(probs, concept), kind="stable")[:k]
+
+
+def concept_name(concept: dict[str, bool]) -> str:
+    return ", ".join(name.replace("_", " ") if wanted else "no " + name.replace("_", " ")
+                     for name, wanted in concept.items())
+
+
+def mean_codes(codes: np.ndarray, probs: np.ndarray, concepts: list[dict], k: int = 3):
+    """For each concept: its exemplars' indices and the average of their codes. One
+    face carries its own quirks; the average of three keeps what they share."""
+    picks = [exemplars(probs, c, k) for c in concepts]
+    return picks, np.stack([codes[idx].mean(axis=0) for idx in picks])
+
+
+def arithmetic(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """a - b + c: e.g. (smiling, glasses) - (neutral, glasses) + (neutral, no glasses)."""
+    return a - b + c
+
+
+def jitter(z: np.ndarray, n: int, scale: float = 0.25, seed: int = 0) -> np.ndarray:
+    """z and n - 1 neighbours with small noise added, as in the paper's figure: the
+    result should hold for the region around the code, not for one point."""
+    noise = np.random.default_rng(seed).standard_normal((n - 1, z.size)) * scale
+    return np.concatenate([z[None], z[None] + noise]).astype(np.float32)
+
+
+# -- attribute directions -------------------------------------------------------------
+def direction(codes: np.ndarray, probs: np.ndarray, label: str) -> np.ndarray:
+    """Mean code of the samples the classifier calls `label` minus the mean code of the
+    rest (e.g. smiling minus neutral). Raises if either group is empty."""
+    yes = probs[:, LABELS.index(label)] > 0.5
+    if yes.all() or not yes.any():
+        raise ValueError(f"the classifier calls {yes.sum()} of {len(yes)} samples {label!r}: "
+                         "a direction needs samples on both sides")
+    return codes[yes].mean(axis=0) - codes[~yes].mean(axis=0)
+
+
+def along(z: np.ndarray, d: np.ndarray, amounts: np.ndarray) -> np.ndarray:
+    """Codes z + a * d for each amount a, (len(amounts), nz)."""
+    return (z[None] + np.asarray(amounts)[:, None] * d[None]).astype(np.float32)
+
+
+def direction_captions(amounts, scores, label: str = "smiling") -> list[str]:
+    """The slider's captions: how far along the direction, and the classifier's score."""
+    return [f"step {a:+.2f}: P({label}) = {s:.2f}" for a, s in zip(amounts, scores)]
+
+
+def direction_frames(G, net, z: np.ndarray, d: np.ndarray, amounts, ctx, label: str = "smiling"):
+    """Images along z + a * d, and the classifier's score for `label` on each."""
+    images = training.sample(G, along(z, d, amounts), ctx)
+    return images, attributes.predict(net, images, ctx)[:, LABELS.index(label)]
+
+
+def direction_slider(images: np.ndarray, amounts, scores, label: str = "smiling",
+                     zoom: int = 3) -> FrameSlider:
+    """A slider over the steps along a direction; each caption shows the score."""
+    return FrameSlider([image_jpeg(img, zoom=zoom) for img in images],
+                       direction_captions(amounts, scores, label), description="step", fmt="jpeg")
