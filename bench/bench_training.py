@@ -1,6 +1,6 @@
 """Training speed of the book's engine against the PyTorch reference, lever by lever.
 
-    python bench/bench_training.py [--iters 10] [--torch-python /tmp/torch-ref/bin/python]
+    python bench/bench_training.py [--iters 10] [--rounds 1] [--torch-python /tmp/torch-ref/bin/python]
 
 DCGAN 64x64 at the paper's width (ngf = ndf = 64), fp32, batch 64, on this machine.
 Each configuration runs in its own process (the OpenMP thread count is fixed when
@@ -155,6 +155,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--torch-python", help="a Python with torch (default: this one, or /tmp/torch-ref)")
     ap.add_argument("--only", nargs="*", help="run only these configurations")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="repeat every configuration; the table shows medians and ranges")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -170,24 +172,33 @@ def main():
           f"{args.iters} timed iterations after {args.warmup}")
     print(_bf16_note())
     ref = [torch_ref(torch_python, args.iters)] if torch_python else []
-    rows = []
-    for name, what, env in LEVERS:
-        if args.only and name not in args.only:
-            continue
-        speed = child(name, args.iters, args.warmup, env)
-        if torch_python:
-            ref.append(torch_ref(torch_python, args.iters))
-            around = statistics.mean(ref[-2:])
-            rows.append((name, what, speed, around, speed / around))
-        else:
-            rows.append((name, what, speed, None, None))
-        print(f"  {name}: {speed:.1f} samples/s" + (f", reference {rows[-1][3]:.1f}, "
-              f"ratio {rows[-1][4]:.2f}" if torch_python else ""), flush=True)
-    print("\n| configuration | what it adds | samples/s | PyTorch ref (around it) | ratio |")
+    runs = {name: [] for name, _, _ in LEVERS}  # (samples/s, reference around it)
+    for round_ in range(args.rounds):
+        for name, what, env in LEVERS:
+            if args.only and name not in args.only:
+                continue
+            speed = child(name, args.iters, args.warmup, env)
+            around = None
+            if torch_python:
+                ref.append(torch_ref(torch_python, args.iters))
+                around = statistics.mean(ref[-2:])
+            runs[name].append((speed, around))
+            print(f"  round {round_ + 1} {name}: {speed:.1f} samples/s" + (
+                f", reference {around:.1f}, ratio {speed / around:.2f}" if around else ""), flush=True)
+    print(f"\nMedians over {args.rounds} round(s):\n")
+    print("| configuration | what it adds | samples/s | PyTorch ref (around it) | ratio (range) |")
     print("|---|---|---:|---:|---:|")
-    for name, what, speed, around, ratio in rows:
-        print(f"| {name} | {what} | {speed:.1f} | "
-              + (f"{around:.1f} | {ratio:.2f}× |" if around else "– | – |"))
+    for name, what, _ in LEVERS:
+        if not runs[name]:
+            continue
+        speeds = [s for s, _ in runs[name]]
+        if torch_python:
+            ratios = [s / a for s, a in runs[name]]
+            cell = (f"{statistics.median(a for _, a in runs[name]):.1f} | "
+                    f"{statistics.median(ratios):.2f}× ({min(ratios):.2f}–{max(ratios):.2f}) |")
+        else:
+            cell = "– | – |"
+        print(f"| {name} | {what} | {statistics.median(speeds):.1f} | {cell}")
 
 
 def _bf16_note() -> str:

@@ -653,3 +653,31 @@ def test_math_renders_offline(html_dir, browser, page):
     assert len(rendered) >= len(formulas), (
         f"{page}: {len(formulas)} formulas but MathJax rendered {len(rendered)} offline")
     assert all(c.find("svg") for c in rendered), "MathJax's SVG output carries its glyphs"
+
+
+# =========================================================================================
+# h. the latent-space chapter's static slider, photographed at two positions
+# =========================================================================================
+TALL = (1280, 16000)  # the whole chapter at once: headless screenshots do not scroll
+
+
+@pytest.mark.parametrize("page", ["chapters/en/03_latent_space.html"], ids=_page_id)
+def test_slider_screenshots_at_two_positions_differ(html_dir, browser, server, page):
+    _built(html_dir, page)
+    url = server.base + page
+    last = browser.screenshot(url, SCREENSHOTS / "en_03_page_last.png", size=TALL)
+    first = browser.screenshot(url + "#slider-first", SCREENSHOTS / "en_03_page_first.png", size=TALL)
+    box = ImageChops.difference(last, first).getbbox()
+    assert box is not None, "moving the sliders to their first frame changed nothing"
+    # The first region that changed is the first slider's picture: crop it from both
+    # screenshots (with some margin) and keep the two crops for a person to compare.
+    top = box[1]
+    band = (0, max(0, top - 80), TALL[0], min(TALL[1], top + 520))
+    crops = [im.crop(band) for im in (last, first)]
+    for name, crop in zip(("en_03_slider_last.png", "en_03_slider_first.png"), crops):
+        crop.save(SCREENSHOTS / name)
+    changed = ImageChops.difference(*crops).getbbox()
+    w, h = changed[2] - changed[0], changed[3] - changed[1]
+    assert w > 100 and h > 50, f"only a small area changed ({w}x{h} px): a caption, not a picture?"
+    for name in ("en_03_page_last.png", "en_03_page_first.png"):
+        (SCREENSHOTS / name).unlink()  # 16,000 px tall: too big to keep as artefacts

@@ -164,3 +164,13 @@ def test_command_line_refuses_to_overwrite_a_run_without_resume(tmp_path):
     assert first.wait(120) == 0
     again = _cli("--epochs", "1", "--out", str(tmp_path))
     assert again.wait(60) != 0 and "Add --resume" in again.stdout.read()
+
+
+def test_tqdm_disable_turns_the_bar_off(monkeypatch):
+    # tools/execute_chapters.py sets it so stored notebooks hold no bar widget.
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    with monitor.progress(3) as bar:
+        assert bar.tqdm.disable
+    monkeypatch.setenv("TQDM_DISABLE", "0")
+    with monitor.progress(3) as bar:
+        assert not bar.tqdm.disable

@@ -60,7 +60,7 @@ def test_the_live_seed_widget_redraws_when_a_seed_changes_and_the_book_gets_html
     assert image.value != before
     assert image.value == view.picture(7, 9, 0.5)
     bundle = view._repr_mimebundle_()
-    assert bundle["text/html"].count("data:image/jpeg;base64,") == 21 + 1  # frames + first shown
+    assert bundle["text/html"].count("data:image/jpeg;base64,") == 15 + 1  # frames + first shown
 
 
 def test_walk_grid_rows_start_and_end_at_their_codes(G):
@@ -102,6 +102,11 @@ def test_arithmetic_on_averaged_exemplar_codes_is_exact():
                        + (codes[5] + codes[6]) / 2)
 
 
+def test_concept_names_read_as_words():
+    assert lt.concept_name({"smiling": False, "glasses": True}) == "neutral, glasses"
+    assert lt.concept_name({"dark_hair": True, "glasses": False}) == "dark hair, no glasses"
+
+
 def test_jitter_keeps_the_code_first_and_adds_small_noise():
     z = np.ones(100, np.float32)
     near = lt.jitter(z, 5, scale=0.25, seed=1)
@@ -118,8 +123,11 @@ def test_direction_is_the_difference_of_the_two_groups_mean_codes():
     probs[:, 0] = np.where(smiling, 0.8, 0.3)
     d = lt.direction(codes, probs, "smiling")
     assert np.allclose(d, codes[smiling].mean(0) - codes[~smiling].mean(0))
-    with pytest.raises(ValueError, match="both sides"):
-        lt.direction(codes, np.full((200, 3), 0.9), "smiling")
+    # Everyone called smiling: the top and bottom quarters by score stand in.
+    probs[:, 0] = np.linspace(0.6, 0.99, 200)
+    yes, no = lt.groups(probs, "smiling")
+    assert yes.sum() == no.sum() == 50 and yes[150:].all() and no[:50].all()
+    assert np.allclose(lt.direction(codes, probs, "smiling"), codes[150:].mean(0) - codes[:50].mean(0))
 
 
 def test_along_moves_the_code_by_the_given_amounts():

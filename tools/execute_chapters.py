@@ -46,6 +46,9 @@ def execute(path: Path) -> float:
 
 
 def main(args: list[str]) -> None:
+    # No progress bars in stored outputs: a bar is a widget (tqdm.auto) whose state is
+    # not stored, so the book would show its Python repr. The per-epoch log lines stay.
+    os.environ["TQDM_DISABLE"] = "1"
     paths = [Path(a) for a in args] or sorted(ROOT.glob("chapters/*/*.ipynb"))
     for path in paths:
         print(f"executing {path} ...", flush=True)

@@ -34,5 +34,6 @@ def main():
     arrays, _ = checkpoints.read(folder / checkpoints.CHECKPOINT)
     save(plots.grid(arrays["epoch_samples"][-1], ncols=8), "dcgan_samples.png")
 
+
 if __name__ == "__main__":
     main()

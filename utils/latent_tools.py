@@ -41,7 +41,7 @@ def interpolation_captions(steps: int) -> list[str]:
     return [f"t = {t:.2f}   (left: lerp, right: slerp)" for t in np.linspace(0.0, 1.0, steps)]
 
 
-def interpolation_slider(G, z0, z1, ctx, steps: int = 21, zoom: int = 3) -> FrameSlider:
+def interpolation_slider(G, z0, z1, ctx, steps: int = 15, zoom: int = 2) -> FrameSlider:
     """One slider over t; each frame shows the lerp image left, the slerp image right."""
     frames = interpolation_frames(G, z0, z1, steps, ctx)
     pictures = [image_jpeg(side_by_side(a, b), zoom=zoom) for a, b in zip(frames["lerp"], frames["slerp"])]
@@ -59,7 +59,7 @@ class SeedInterpolation:
     """Pick two codes by seed and slide t (live, needs a kernel). The static book gets
     the precomputed slider for the starting seeds instead."""
 
-    def __init__(self, G, ctx, seed0: int, seed1: int, nz: int = 100, zoom: int = 3):
+    def __init__(self, G, ctx, seed0: int, seed1: int, nz: int = 100, zoom: int = 2):
         self.G, self.ctx, self.nz, self.zoom = G, ctx, nz, zoom
         self.seeds = (seed0, seed1)
 
@@ -109,9 +109,13 @@ def exemplars(probs: np.ndarray, concept: dict[str, bool], k: int = 3) -> np.nda
     return np.argsort(-concept_score(probs, concept), kind="stable")[:k]
 
 
+WORDS = {"smiling": ("smiling", "neutral"), "glasses": ("glasses", "no glasses"),
+         "dark_hair": ("dark hair", "no dark hair")}  # (yes, no): for figure labels
+
+
 def concept_name(concept: dict[str, bool]) -> str:
-    return ", ".join(name.replace("_", " ") if wanted else "no " + name.replace("_", " ")
-                     for name, wanted in concept.items())
+    """A concept in words, e.g. "neutral, glasses"."""
+    return ", ".join(WORDS[name][0 if wanted else 1] for name, wanted in concept.items())
 
 
 def mean_codes(codes: np.ndarray, probs: np.ndarray, concepts: list[dict], k: int = 3):
@@ -134,14 +138,25 @@ def jitter(z: np.ndarray, n: int, scale: float = 0.25, seed: int = 0) -> np.ndar
 
 
 # -- attribute directions -------------------------------------------------------------
+def groups(probs: np.ndarray, label: str, min_size: int = 20):
+    """Two boolean masks: the samples the classifier calls `label` (p > 0.5) and the
+    rest. If either side has fewer than min_size samples (a barely trained G may make
+    no smiling face at all), the top and bottom quarters by score instead."""
+    p = probs[:, LABELS.index(label)]
+    yes = p > 0.5
+    if min(yes.sum(), (~yes).sum()) >= min_size:
+        return yes, ~yes
+    order, quarter = np.argsort(p, kind="stable"), max(1, len(p) // 4)
+    yes, no = np.zeros(len(p), bool), np.zeros(len(p), bool)
+    yes[order[-quarter:]], no[order[:quarter]] = True, True
+    return yes, no
+
+
 def direction(codes: np.ndarray, probs: np.ndarray, label: str) -> np.ndarray:
     """Mean code of the samples the classifier calls `label` minus the mean code of the
-    rest (e.g. smiling minus neutral). Raises if either group is empty."""
-    yes = probs[:, LABELS.index(label)] > 0.5
-    if yes.all() or not yes.any():
-        raise ValueError(f"the classifier calls {yes.sum()} of {len(yes)} samples {label!r}: "
-                         "a direction needs samples on both sides")
-    return codes[yes].mean(axis=0) - codes[~yes].mean(axis=0)
+    others (e.g. smiling minus neutral): what the two groups' codes differ by on average."""
+    yes, no = groups(probs, label)
+    return codes[yes].mean(axis=0) - codes[no].mean(axis=0)
 
 
 def along(z: np.ndarray, d: np.ndarray, amounts: np.ndarray) -> np.ndarray:
@@ -161,7 +176,7 @@ def direction_frames(G, net, z: np.ndarray, d: np.ndarray, amounts, ctx, label: 
 
 
 def direction_slider(images: np.ndarray, amounts, scores, label: str = "smiling",
-                     zoom: int = 3) -> FrameSlider:
+                     zoom: int = 2) -> FrameSlider:
     """A slider over the steps along a direction; each caption shows the score."""
     return FrameSlider([image_jpeg(img, zoom=zoom) for img in images],
                        direction_captions(amounts, scores, label), description="step", fmt="jpeg")

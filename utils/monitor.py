@@ -3,6 +3,7 @@ checks, pictures on disk, and stopping cleanly on Ctrl-C or SIGTERM."""
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 from pathlib import Path
@@ -55,8 +56,11 @@ class _Bar:
 
     def __init__(self, total: int, initial: int):
         from tqdm.auto import tqdm
+        # TQDM_DISABLE=1 turns the bar off (tools/execute_chapters.py does, so that
+        # stored notebooks hold no bar widget); tqdm.auto's notebook bar ignores it.
+        off = os.environ.get("TQDM_DISABLE", "").lower() not in ("", "0", "false")
         self.tqdm = tqdm(total=total, initial=initial, unit="it", dynamic_ncols=True,
-                         desc="training")
+                         desc="training", disable=off)
         self.count = 0
 
     def step(self, pending: list):
