@@ -69,3 +69,14 @@ def test_jpeg_frames_for_pictures():
     assert slider.widget().children[2].format == "jpeg"
     with pytest.raises(ValueError, match="fmt must be"):
         widgets.FrameSlider([jpeg], ["a"], fmt="gif")
+
+
+def test_a_slider_can_open_on_any_frame():
+    frames = _frames(5)
+    middle = widgets.FrameSlider(frames, list("abcde"), start=2)
+    slider, caption, image = middle.widget().children
+    assert slider.value == 2 and caption.value == "c" and image.value == frames[2]
+    page = middle.html()
+    assert 'value="2"' in page and '<div class="frame-caption">c</div>' in page
+    with pytest.raises(ValueError, match="start=5 is not a frame index"):
+        widgets.FrameSlider(frames, list("abcde"), start=5)

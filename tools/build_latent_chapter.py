@@ -159,11 +159,11 @@ plt.show()
 print(f"at t = 0.5: lerp {norms['lerp'][10]:.2f}, slerp {norms['slerp'][10]:.2f}")
 """),
     md("""
-Slide `t` below: the left face follows the line, the right one the arc. At both
-ends they agree; in the middle the lerp face is often paler and blurrier, a "mean"
-face, because a short code gives G's layers weaker activations.
+Slide `t` below (it opens at t = 0.5): the left face follows the line, the right one
+the arc. At both ends they agree; in the middle the lerp face is often paler and
+blurrier, a "mean" face, because a short code gives G's layers weaker activations.
 """, """
-拖动下面的 `t`：左边的脸沿直线走，右边的沿圆弧走。两端完全一样；到了中间，lerp 的脸往往更淡、更模糊，像一张“平均脸”，因为较短的隐向量会让 G 各层的激活变弱。
+拖动下面的 `t`（初始位置是 t = 0.5）：左边的脸沿直线走，右边的沿圆弧走。两端完全一样；到了中间，lerp 的脸往往更淡、更模糊，像一张“平均脸”，因为较短的隐向量会让 G 各层的激活变弱。
 """),
     code("""
 show_source(latent_tools.interpolation_slider)

@@ -42,10 +42,12 @@ def interpolation_captions(steps: int) -> list[str]:
 
 
 def interpolation_slider(G, z0, z1, ctx, steps: int = 15, zoom: int = 2) -> FrameSlider:
-    """One slider over t; each frame shows the lerp image left, the slerp image right."""
+    """One slider over t; each frame shows the lerp image left, the slerp image right.
+    It opens at t = 0.5, where the two paths differ most."""
     frames = interpolation_frames(G, z0, z1, steps, ctx)
     pictures = [image_jpeg(side_by_side(a, b), zoom=zoom) for a, b in zip(frames["lerp"], frames["slerp"])]
-    return FrameSlider(pictures, interpolation_captions(steps), description="t", fmt="jpeg")
+    return FrameSlider(pictures, interpolation_captions(steps), description="t", fmt="jpeg",
+                       start=steps // 2)
 
 
 def seed_pair_picture(G, ctx, seed0: int, seed1: int, t: float, nz: int = 100) -> np.ndarray:

@@ -49,10 +49,11 @@ def frame_index(position: float, n_frames: int) -> int:
 
 
 class FrameSlider:
-    """A slider that flips through frames (PNG, or JPEG with fmt="jpeg"), each with a caption."""
+    """A slider that flips through frames (PNG, or JPEG with fmt="jpeg"), each with a
+    caption. It opens on frame `start` (default: the last one)."""
 
     def __init__(self, frames: list[bytes], captions: list[str], description: str = "frame",
-                 fmt: str = "png"):
+                 fmt: str = "png", start: int | None = None):
         if len(frames) != len(captions):
             raise ValueError(f"{len(frames)} frames but {len(captions)} captions")
         if not 1 <= len(frames) <= MAX_FRAMES:
@@ -60,13 +61,17 @@ class FrameSlider:
                              "keep every n-th frame to stay under the limit")
         if fmt not in ("png", "jpeg"):
             raise ValueError(f"fmt must be 'png' or 'jpeg', got {fmt!r}")
+        start = len(frames) - 1 if start is None else start
+        if not 0 <= start < len(frames):
+            raise ValueError(f"start={start} is not a frame index (0 to {len(frames) - 1})")
         self.frames, self.captions, self.description, self.fmt = frames, captions, description, fmt
+        self.start = start
 
     # -- the live widget ----------------------------------------------------------
     def widget(self) -> w.VBox:
-        image = w.Image(value=self.frames[-1], format=self.fmt)
-        caption = w.Label(self.captions[-1])
-        slider = w.IntSlider(value=len(self.frames) - 1, min=0, max=len(self.frames) - 1,
+        image = w.Image(value=self.frames[self.start], format=self.fmt)
+        caption = w.Label(self.captions[self.start])
+        slider = w.IntSlider(value=self.start, min=0, max=len(self.frames) - 1,
                              description=self.description, continuous_update=True)
 
         def show(change):
@@ -85,9 +90,9 @@ class FrameSlider:
         last = len(self.frames) - 1
         return f"""<div class="frame-slider" id="{uid}">
 <label>{html.escape(self.description)}
-<input type="range" min="0" max="{last}" value="{last}" step="1" style="width:320px;max-width:80%;vertical-align:middle"></label>
-<div class="frame-caption">{html.escape(self.captions[-1])}</div>
-<img style="max-width:100%" src="{prefix}{base64.b64encode(self.frames[-1]).decode()}">
+<input type="range" min="0" max="{last}" value="{self.start}" step="1" style="width:320px;max-width:80%;vertical-align:middle"></label>
+<div class="frame-caption">{html.escape(self.captions[self.start])}</div>
+<img style="max-width:100%" src="{prefix}{base64.b64encode(self.frames[self.start]).decode()}">
 <script>
 (function() {{
   var root = document.getElementById("{uid}");
