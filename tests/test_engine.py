@@ -74,7 +74,7 @@ def test_a_checkpoint_for_another_architecture_is_refused(tmp_path):
     arrays, _ = checkpoints.read(tmp_path / checkpoints.CHECKPOINT)
     wider, _ = training.build_networks(dataclasses.replace(TINY, ngf=16), mx.cpu())
     with pytest.raises(checkpoints.CheckpointError, match=r"G's parameter 0.weight has shape"):
-        checkpoints._load_weights(tmp_path, "G", wider, arrays)
+        checkpoints.load_weights(tmp_path, "G", wider, arrays)
 
 
 @pytest.mark.parametrize("content", [b"", b"not a zip file", b"PK\x03\x04 truncated"])

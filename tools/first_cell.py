@@ -9,8 +9,7 @@ and in both languages (tests/test_notebooks.py compares the code of the twins).
 
 The tool inserts the cell under the chapter's title (before its first code cell),
 or replaces the first code cell when it already starts with MARKER, and leaves every
-other cell as it is. After
-changing a chapter, re-execute it: tools/execute_chapters.py.
+other cell as it is. After changing a chapter, re-execute it: tools/execute_chapters.py.
 """
 from __future__ import annotations
 

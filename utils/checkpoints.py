@@ -127,7 +127,9 @@ def _check_settings(path, saved: dict, current: dict) -> None:
             "same settings to resume, or another output folder for a new run.")
 
 
-def _load_weights(path, tag: str, net, arrays: dict) -> None:
+def load_weights(path, tag: str, net, arrays: dict) -> None:
+    """Put the checkpoint's weights for `tag` ("G" or "D") into net, after checking
+    that every parameter is there with the same shape."""
     params = _weights(net)
     saved = {k[len(tag) + 1:]: v for k, v in arrays.items() if k.startswith(tag + "/")}
     for name, p in params.items():
@@ -158,8 +160,8 @@ def resume(out, G, D, trainer_g, trainer_d, profile, log=print) -> dict:
         return fresh_state()
     arrays, meta = read(path)
     _check_settings(path, meta["settings"], profile.settings())
-    _load_weights(path, "G", G, arrays)
-    _load_weights(path, "D", D, arrays)
+    load_weights(path, "G", G, arrays)
+    load_weights(path, "D", D, arrays)
     _load_trainer(trainer_g, arrays["trainer_g"])
     _load_trainer(trainer_d, arrays["trainer_d"])
     state = {k: meta[k] for k in ("epoch", "batch", "iteration", "seconds", "log")}

@@ -45,11 +45,11 @@ def _mark_done(folder: Path, history: dict) -> None:
     os.replace(tmp, folder / DONE)
 
 
-def load(folder: Path, G, D, ctx=None) -> dict:
+def load(folder: Path, G, D) -> dict:
     """The finished run's weights into G and D; returns its history."""
     arrays, meta = checkpoints.read(folder / checkpoints.CHECKPOINT)
     for tag, net in (("G", G), ("D", D)):
-        checkpoints._load_weights(folder, tag, net, arrays)  # noqa: SLF001
+        checkpoints.load_weights(folder, tag, net, arrays)
     history = {"stats": arrays["stats"], "epoch_samples": arrays["epoch_samples"],
                "seconds": meta["seconds"], "log": meta["log"]}
     history.update(json.loads((folder / DONE).read_text()))
