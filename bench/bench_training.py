@@ -38,6 +38,8 @@ LEVERS = [
     ("one G forward", "+ one G forward per iteration (fake reused for G's step)", {}),
     ("no host sync", "+ statistics stay on the device (read once per epoch)", {}),
     ("D frozen in G step", "+ no D weight gradients in G's step (`training.frozen`)", {}),
+    ("small layers as matmul", "+ G's 1→4 and 4→8 and D's 8→4 layers as one matrix product each "
+                               "(`matmul_conv`)", {}),
     ("engine loop", "the engine's full loop (`training.train`: uint8 batches, logging, "
                     "checkpoint)", {}),
     ("engine + OMP_PROC_BIND", "+ OMP_PROC_BIND=true (threads pinned to cores)",
@@ -93,7 +95,8 @@ def run_config(name: str, iters: int, warmup: int) -> float:
     levels = [n for n, _, _ in LEVERS]
     level = levels.index(name)
     mx.random.seed(0)
-    G, D = training.build_networks(p, ctx) if level >= 2 else _imperative_nets(p, ctx)
+    matmul = level >= levels.index("small layers as matmul")
+    G, D = training.build_networks(p, ctx, matmul=matmul) if level >= 2 else _imperative_nets(p, ctx)
     tg, td = training.build_trainers(G, D, p)
     real_batches = [nd.array(data.to_float(images[i * 64:(i + 1) * 64])) for i in range(iters + warmup)]
     if level >= 5:

@@ -5,41 +5,65 @@ in G, strided convolutions that halve it in D, batch norm everywhere except G's
 output and D's input, ReLU in G with Tanh at the end, LeakyReLU(0.2) in D, no
 pooling and no fully connected hidden layers. ``ngf`` and ``ndf`` set the width
 (64 in the paper); the `default` profile narrows them to train on a laptop CPU.
+
+With ``matmul=True`` some layers on the smallest pictures are computed as one
+matrix product each (`matmul_conv`): the same weights and the same result, only
+faster on a CPU. `training.build_networks` turns it on for CPUs.
 """
 from mxnet import gluon
 from mxnet.gluon import nn
 
+from .matmul_conv import MatmulConv2D, MatmulConv2DTranspose
 
-def generator(ngf: int = 64, nc: int = 3) -> nn.HybridSequential:
+# Which layers gain from the matrix-product form, measured on a 2-core CPU with
+# `python bench/bench_layers.py`: a 1x1 input at any width (there the product is all
+# the layer is), and the layer between 8x8 and 4x4 pictures when its narrower side
+# has at least 256 channels. Elsewhere oneDNN's direct kernels are as fast or faster.
+MATMUL_MIN_CHANNELS = 256
+
+
+def conv4(channels: int, stride: int, pad: int, out_size: int, transposed: bool, matmul: bool):
+    """A kernel-4 (transposed) convolution without bias: batch norm, which follows,
+    supplies the shift. out_size is the output's height and width."""
+    if matmul:
+        layer = MatmulConv2DTranspose if transposed else MatmulConv2D
+        return layer(channels, 4, stride, pad, out_size)
+    layer = nn.Conv2DTranspose if transposed else nn.Conv2D
+    return layer(channels, 4, stride, pad, use_bias=False)
+
+
+def generator(ngf: int = 64, nc: int = 3, matmul: bool = False) -> nn.HybridSequential:
     """Map a latent code (batch, nz, 1, 1) to an image (batch, nc, 64, 64) in [-1, 1]."""
     G = nn.HybridSequential(prefix="G_")
     with G.name_scope():
         # (nz, 1, 1) -> (ngf*8, 4, 4): kernel 4, stride 1, no padding "grows" 1 -> 4.
-        G.add(nn.Conv2DTranspose(ngf * 8, 4, 1, 0, use_bias=False),
+        G.add(conv4(ngf * 8, 1, 0, 4, transposed=True, matmul=matmul),
               nn.BatchNorm(), nn.Activation("relu"))
         # Each kernel-4, stride-2, padding-1 layer doubles height and width:
         # 4 -> 8 (ngf*4), 8 -> 16 (ngf*2), 16 -> 32 (ngf).
-        for mult in (4, 2, 1):
-            G.add(nn.Conv2DTranspose(ngf * mult, 4, 2, 1, use_bias=False),
+        for mult, size in ((4, 8), (2, 16), (1, 32)):
+            wide_and_small = size == 8 and ngf * mult >= MATMUL_MIN_CHANNELS
+            G.add(conv4(ngf * mult, 2, 1, size, transposed=True, matmul=matmul and wide_and_small),
                   nn.BatchNorm(), nn.Activation("relu"))
         # 32 -> 64 with nc colour channels; Tanh matches data scaled to [-1, 1].
-        G.add(nn.Conv2DTranspose(nc, 4, 2, 1, use_bias=False), nn.Activation("tanh"))
+        G.add(conv4(nc, 2, 1, 64, transposed=True, matmul=False), nn.Activation("tanh"))
     return G
 
 
-def discriminator(ndf: int = 64) -> nn.HybridSequential:
+def discriminator(ndf: int = 64, matmul: bool = False) -> nn.HybridSequential:
     """Map an image (batch, 3, 64, 64) to one logit per image, shape (batch, 1, 1, 1)."""
     D = nn.HybridSequential(prefix="D_")
     with D.name_scope():
         # 64 -> 32. No batch norm on the first layer: it would normalise away the
         # colour statistics of real images that D needs to see.
-        D.add(nn.Conv2D(ndf, 4, 2, 1, use_bias=False), nn.LeakyReLU(0.2))
+        D.add(conv4(ndf, 2, 1, 32, transposed=False, matmul=False), nn.LeakyReLU(0.2))
         # 32 -> 16 (ndf*2), 16 -> 8 (ndf*4), 8 -> 4 (ndf*8).
-        for mult in (2, 4, 8):
-            D.add(nn.Conv2D(ndf * mult, 4, 2, 1, use_bias=False),
+        for mult, size in ((2, 16), (4, 8), (8, 4)):
+            wide_and_small = size == 4 and ndf * mult // 2 >= MATMUL_MIN_CHANNELS
+            D.add(conv4(ndf * mult, 2, 1, size, transposed=False, matmul=matmul and wide_and_small),
                   nn.BatchNorm(), nn.LeakyReLU(0.2))
         # 4 -> 1: a single real-vs-fake logit (the sigmoid lives in the loss).
-        D.add(nn.Conv2D(1, 4, 1, 0, use_bias=False))
+        D.add(conv4(1, 1, 0, 1, transposed=False, matmul=False))
     return D
 
 

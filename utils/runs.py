@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import checkpoints, data, faces, networks, training
+from . import checkpoints, data, faces, matmul_conv, networks, training
 from .download import cache_dir
 
 RETRAIN_ENV = "GANBOOK_RETRAIN"
@@ -29,7 +29,7 @@ def run_key(profile, images: np.ndarray, fixed_z: np.ndarray) -> str:
     h.update(json.dumps(profile.settings(), sort_keys=True).encode())
     h.update(hashlib.sha256(np.ascontiguousarray(images)).digest())
     h.update(np.ascontiguousarray(fixed_z, np.float32).tobytes())
-    for module in (data, faces, networks, training):
+    for module in (data, faces, matmul_conv, networks, training):
         h.update(inspect.getsource(module).encode())
     return h.hexdigest()[:16]
 

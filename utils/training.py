@@ -31,10 +31,12 @@ def fixed_noise(profile, n: int = 16) -> np.ndarray:
     return np.random.default_rng(profile.seed).standard_normal((n, profile.nz)).astype(np.float32)
 
 
-def build_networks(profile, ctx, seed: int = 0):
+def build_networks(profile, ctx, seed: int = 0, matmul: bool | None = None):
     """G and D of the profile's width, weights drawn from N(0, 0.02) as in the paper."""
     mx.random.seed(seed)
-    G, D = networks.generator(profile.ngf), networks.discriminator(profile.ndf)
+    if matmul is None:  # on a CPU some small layers run faster as matrix products
+        matmul = all(c.device_type == "cpu" for c in contexts(ctx))  # (networks.py)
+    G, D = networks.generator(profile.ngf, matmul=matmul), networks.discriminator(profile.ndf, matmul=matmul)
     first = contexts(ctx)[0]
     for net, x in ((G, nd.zeros((1, profile.nz, 1, 1), ctx=first)), (D, nd.zeros((1, 3, 64, 64), ctx=first))):
         net.initialize(init.Normal(0.02), ctx=ctx)

@@ -1,0 +1,77 @@
+"""Convolutions on tiny pictures, computed as one matrix product.
+
+A convolution is a matrix product in disguise. Cut every k x k window of the input
+out as a column ("im2col"); then the layer is
+
+    (out_channels x in_channels*k*k) @ (in_channels*k*k x windows of the whole batch).
+
+MXNet's `Convolution` on a CPU runs oneDNN's direct kernels, which are fast on large
+pictures but waste time on the last layers of D (8x8 -> 4x4 -> 1x1) and the first
+of G (1x1 -> 4x4 -> 8x8): there the work per window is large and the windows are
+few. Written as one matrix product over all the windows of the batch, the same sums
+run at close to the CPU's peak (`python bench/bench_layers.py` prints both ways for
+every layer of the DCGAN; the chapter's step is about 10-15% faster with them).
+
+The two classes below are `nn.Conv2D` and `nn.Conv2DTranspose` with the same
+weights, shapes and parameter names; only the arithmetic is arranged differently.
+So a checkpoint moves freely between the two forms, and `tests/test_matmul_conv.py`
+checks that outputs and gradients agree. On a GPU, cuDNN is used instead
+(`training.build_networks` chooses).
+
+The product is oneDNN's `FullyConnected`, not `nd.dot`: `dot` goes to OpenBLAS,
+which hangs when two CPU contexts (data parallel on one machine) call it at once.
+"""
+from __future__ import annotations
+
+from mxnet.gluon import nn
+
+
+def _check(kwargs: dict, name: str) -> None:
+    if set(kwargs["dilate"]) != {1} or kwargs["num_group"] != 1 or kwargs["layout"] != "NCHW":
+        raise ValueError(f"{name} supports plain NCHW convolutions only "
+                         "(dilation 1, one group); use the nn layer for anything else.")
+
+
+class MatmulConv2D(nn.Conv2D):
+    """`nn.Conv2D(channels, kernel_size, strides, padding, use_bias=False)` computed
+    as im2col and one matrix product. `out_size`: the output's height (= width)."""
+
+    def __init__(self, channels, kernel_size, strides, padding, out_size: int, **kwargs):
+        super().__init__(channels, kernel_size, strides, padding, use_bias=False, **kwargs)
+        _check(self._kwargs, "MatmulConv2D")
+        self._out_size = out_size
+
+    def infer_shape(self, x, *args):
+        # The reshape below hides the input channels from MXNet's shape inference,
+        # so the weight's shape is filled in here, as Convolution would do it.
+        self.weight.shape = (self._channels, x.shape[1]) + self._kwargs["kernel"]
+
+    def hybrid_forward(self, F, x, weight):
+        k = self._kwargs
+        cols = F.im2col(x, kernel=k["kernel"], stride=k["stride"], pad=k["pad"])  # (N, C_in*k*k, windows)
+        y = F.FullyConnected(F.transpose(cols, (0, 2, 1)), weight.reshape((0, -1)),  # (N, windows, C_out)
+                             num_hidden=self._channels, no_bias=True, flatten=False)
+        return F.transpose(y, (0, 2, 1)).reshape((0, 0, self._out_size, self._out_size))
+
+
+class MatmulConv2DTranspose(nn.Conv2DTranspose):
+    """`nn.Conv2DTranspose(channels, kernel_size, strides, padding, use_bias=False)`
+    computed as one matrix product and col2im, which adds each pixel's k x k
+    contribution into the output. `out_size`: the output's height (= width)."""
+
+    def __init__(self, channels, kernel_size, strides, padding, out_size: int, **kwargs):
+        super().__init__(channels, kernel_size, strides, padding, use_bias=False, **kwargs)
+        _check(self._kwargs, "MatmulConv2DTranspose")
+        self._out_size = out_size
+
+    def infer_shape(self, x, *args):
+        self.weight.shape = (x.shape[1], self._channels) + self._kwargs["kernel"]
+
+    def hybrid_forward(self, F, x, weight):
+        k = self._kwargs
+        pixels = F.transpose(x.reshape((0, 0, -1)), (0, 2, 1))  # (N, pixels, C_in)
+        per_pixel = F.transpose(weight.reshape((0, -1)))  # (C_out*k*k, C_in)
+        cols = F.FullyConnected(pixels, per_pixel, num_hidden=self._channels * k["kernel"][0] * k["kernel"][1],
+                                no_bias=True, flatten=False)  # (N, pixels, C_out*k*k)
+        return F.col2im(F.transpose(cols, (0, 2, 1)), output_size=(self._out_size,) * 2,
+                        kernel=k["kernel"], stride=k["stride"], pad=k["pad"])
