@@ -6,7 +6,7 @@ output and D's input, ReLU in G with Tanh at the end, LeakyReLU(0.2) in D, no
 pooling and no fully connected hidden layers. ``ngf`` and ``ndf`` set the width
 (64 in the paper); the `default` profile narrows them to train on a laptop CPU.
 
-With ``matmul=True`` some layers on the smallest pictures are computed as one
+With ``matmul=True`` the wide layers on the smallest pictures are computed as one
 matrix product each (`matmul_conv`): the same weights and the same result, only
 faster on a CPU. `training.build_networks` turns it on for CPUs.
 """
@@ -16,9 +16,10 @@ from mxnet.gluon import nn
 from .matmul_conv import MatmulConv2D, MatmulConv2DTranspose
 
 # Which layers gain from the matrix-product form, measured on a 2-core CPU with
-# `python bench/bench_layers.py`: a 1x1 input at any width (there the product is all
-# the layer is), and the layer between 8x8 and 4x4 pictures when its narrower side
-# has at least 256 channels. Elsewhere oneDNN's direct kernels are as fast or faster.
+# `python bench/bench_layers.py`: the two between 8x8 and 4x4 pictures, when their
+# narrower side has at least 256 channels (the paper's width). On fewer channels
+# oneDNN's direct kernels are as fast or faster. (G's 1x1 -> 4x4 layer gains too,
+# but that is about 1% of a step: not worth a third special case.)
 MATMUL_MIN_CHANNELS = 256
 
 
@@ -37,7 +38,7 @@ def generator(ngf: int = 64, nc: int = 3, matmul: bool = False) -> nn.HybridSequ
     G = nn.HybridSequential(prefix="G_")
     with G.name_scope():
         # (nz, 1, 1) -> (ngf*8, 4, 4): kernel 4, stride 1, no padding "grows" 1 -> 4.
-        G.add(conv4(ngf * 8, 1, 0, 4, transposed=True, matmul=matmul),
+        G.add(conv4(ngf * 8, 1, 0, 4, transposed=True, matmul=False),
               nn.BatchNorm(), nn.Activation("relu"))
         # Each kernel-4, stride-2, padding-1 layer doubles height and width:
         # 4 -> 8 (ngf*4), 8 -> 16 (ngf*2), 16 -> 32 (ngf).
