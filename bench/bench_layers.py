@@ -24,24 +24,23 @@ from utils.matmul_conv import MatmulConv2D, MatmulConv2DTranspose
 
 
 def layers(ngf: int, ndf: int, nz: int = 100):
-    """(name, transposed, in channels, out channels, stride, pad, in size, out size)."""
-    g = [("G 1", True, nz, ngf * 8, 1, 0, 1, 4)]
-    g += [(f"G {i + 2}", True, ngf * m * 2, ngf * m, 2, 1, s // 2, s)
-          for i, (m, s) in enumerate(((4, 8), (2, 16), (1, 32)))]
-    g += [("G 5", True, ngf, 3, 2, 1, 32, 64)]
-    d = [("D 1", False, 3, ndf, 2, 1, 64, 32)]
-    d += [(f"D {i + 2}", False, ndf * m // 2, ndf * m, 2, 1, s * 2, s)
-          for i, (m, s) in enumerate(((2, 16), (4, 8), (8, 4)))]
-    d += [("D 5", False, ndf * 8, 1, 1, 0, 4, 1)]
-    return g + d
-
-
-def used_forms(ngf: int, ndf: int) -> list[bool]:
-    """For each layer of `layers`, whether networks.py computes it as a matrix product."""
-    convs = [type(layer).__name__.startswith("Matmul")
-             for net in (networks.generator(ngf, matmul=True), networks.discriminator(ndf, matmul=True))
-             for layer in net if "Conv" in type(layer).__name__]
-    return convs
+    """Every kernel-4 layer of networks.py's G and D at this width, read off the
+    networks themselves: (name, transposed, in channels, out channels, stride, pad,
+    in size, out size, whether networks.py computes it as a matrix product)."""
+    rows = []
+    for tag, net, x in (("G", networks.generator(ngf, matmul=True), nd.zeros((1, nz, 1, 1))),
+                        ("D", networks.discriminator(ndf, matmul=True), nd.zeros((1, 3, 64, 64)))):
+        net.initialize()
+        for layer in net:
+            y = layer(x)
+            if isinstance(layer, (nn.Conv2D, nn.Conv2DTranspose)):
+                k = layer._kwargs
+                rows.append((f"{tag} {sum(r[0].startswith(tag) for r in rows) + 1}",
+                             isinstance(layer, nn.Conv2DTranspose), x.shape[1], y.shape[1],
+                             k["stride"][0], k["pad"][0], x.shape[2], y.shape[2],
+                             isinstance(layer, (MatmulConv2D, MatmulConv2DTranspose))))
+            x = y
+    return rows
 
 
 def time_pair(transposed, cin, cout, stride, pad, size_in, size_out, repeats, batch=64):
@@ -75,7 +74,7 @@ def main():
     print(f"# forward + backward, batch 64, ngf={ngf} ndf={ndf}; ms, median (min) of {args.repeats}\n")
     print("| layer | channels | picture | oneDNN convolution | matrix product | networks.py uses |")
     print("|---|---|---|---:|---:|---|")
-    for (name, transposed, cin, cout, stride, pad, s_in, s_out), uses in zip(layers(ngf, ndf), used_forms(ngf, ndf)):
+    for name, transposed, cin, cout, stride, pad, s_in, s_out, uses in layers(ngf, ndf):
         plain, matmul = time_pair(transposed, cin, cout, stride, pad, s_in, s_out, args.repeats)
         cell = lambda t: f"{statistics.median(t):.1f} ({min(t):.1f})"  # noqa: E731
         print(f"| {name} | {cin}→{cout} | {s_in}→{s_out} | {cell(plain)} | {cell(matmul)} | "
