@@ -3,12 +3,15 @@
     python bench/bench_layer_forms.py [--width 64] [--repeats 10] [--layers "G 3" "D 2"]
 
 `bench_layers.py` compares the two forms the book uses (oneDNN's convolution and
-`matmul_conv`'s matrix product). This script also times two rewrites that looked
+`matmul_conv`'s matrix product). This script also times three rewrites that looked
 promising and did not pay, so that the claim can be checked rather than believed:
 
 - "1x1 conv": im2col, then a 1x1 `Convolution` over the columns (no transposes:
   the columns of one image already sit like a picture with C_in*k*k channels). The
   transposed layer: a 1x1 `Convolution` with the weight transposed, then col2im.
+- "16 slices" (strided convolutions only): the columns gathered without im2col, as 16
+  strided slices (one per kernel tap) of a channels-last copy, stacked so that they
+  come out as `FullyConnected` wants them, with no transpose of the columns.
 - "space-to-depth" (strided convolutions only): a kernel-4, stride-2 convolution is a
   kernel-2, stride-1 one over the picture folded 2x2 into 4x the channels; the same
   arithmetic, in oneDNN's stride-1 kernels.
@@ -74,6 +77,20 @@ class SpaceToDepthConv(MatmulConv2D):
                              no_bias=True)
 
 
+class SliceColumns(MatmulConv2D):
+    """Kernel 4, stride 2, padding 1: the columns as 16 strided slices of x in NHWC."""
+
+    def hybrid_forward(self, F, x, weight):
+        s = self._out_size
+        x = F.transpose(F.pad(x, mode="constant", pad_width=(0, 0, 0, 0, 1, 1, 1, 1)), (0, 2, 3, 1))
+        taps = [F.slice(x, begin=(None, a, b, None), end=(None, a + 2 * s - 1, b + 2 * s - 1, None),
+                        step=(1, 2, 2, 1)) for a in range(4) for b in range(4)]  # each (N, s, s, C)
+        cols = F.stack(*taps, axis=4).reshape((0, s * s, -1))  # (N, windows, C*16), as the weight
+        y = F.FullyConnected(cols, weight.reshape((0, -1)), num_hidden=self._channels,
+                             no_bias=True, flatten=False)
+        return F.transpose(y, (0, 2, 1)).reshape((0, 0, s, s))
+
+
 def forms(transposed, cout, stride, pad, size_out):
     if transposed:
         return {"convolution": lambda: nn.Conv2DTranspose(cout, 4, stride, pad, use_bias=False),
@@ -83,6 +100,7 @@ def forms(transposed, cout, stride, pad, size_out):
            "matrix product": lambda: MatmulConv2D(cout, 4, stride, pad, size_out),
            "1x1 conv": lambda: Conv1x1Columns(cout, 4, stride, pad, size_out)}
     if (stride, pad) == (2, 1):
+        out["16 slices"] = lambda: SliceColumns(cout, 4, stride, pad, size_out)
         out["space-to-depth"] = lambda: SpaceToDepthConv(cout, 4, stride, pad, size_out)
     return out
 
