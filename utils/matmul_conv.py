@@ -13,6 +13,12 @@ matrix product over all the windows of the batch, the same sums run close to the
 CPU's peak (`python bench/bench_layers.py` times every layer of the DCGAN both ways;
 those two layers get about 1.2-1.5 times faster, a whole training step about 15%).
 
+Two more layers are a matrix product with nothing to cut out: G's first (a 1x1 code
+grows to 4x4) and D's last (a 4x4 picture shrinks to one logit), whose kernel
+covers the whole picture. oneDNN runs them as general convolutions, at some 20 ms a
+training step for about 1 MFLOP in D's case; as one `FullyConnected` each they cost
+a few ms (about 3% of a step at the paper's width, 7% at the `default` profile's).
+
 The two classes below are `nn.Conv2D` and `nn.Conv2DTranspose` with the same
 weights, shapes and parameter names; only the arithmetic is arranged differently.
 So a checkpoint moves freely between the two forms, and `tests/test_matmul_conv.py`
@@ -49,6 +55,12 @@ class MatmulConv2D(nn.Conv2D):
 
     def hybrid_forward(self, F, x, weight):
         k = self._kwargs
+        if self._out_size == 1 and set(k["stride"]) == {1} and set(k["pad"]) == {0}:
+            # The kernel covers the whole picture (D's last layer): the only window
+            # is the image itself, so im2col is a flatten (in weight's C, y, x order).
+            y = F.FullyConnected(x, weight.reshape((0, -1)), num_hidden=self._channels,
+                                 no_bias=True, flatten=True)
+            return y.reshape((0, 0, 1, 1))
         cols = F.im2col(x, kernel=k["kernel"], stride=k["stride"], pad=k["pad"])  # (N, C_in*k*k, windows)
         y = F.FullyConnected(F.transpose(cols, (0, 2, 1)), weight.reshape((0, -1)),  # (N, windows, C_out)
                              num_hidden=self._channels, no_bias=True, flatten=False)
@@ -70,6 +82,12 @@ class MatmulConv2DTranspose(nn.Conv2DTranspose):
 
     def hybrid_forward(self, F, x, weight):
         k = self._kwargs
+        if self._out_size == k["kernel"][0] and set(k["stride"]) == {1} and set(k["pad"]) == {0}:
+            # A 1x1 input (G's first layer): one pixel, so col2im only reshapes
+            # (C_out*k*k) into (C_out, k, k).
+            y = F.FullyConnected(x, F.transpose(weight.reshape((0, -1))), flatten=True, no_bias=True,
+                                 num_hidden=self._channels * k["kernel"][0] * k["kernel"][1])
+            return y.reshape((0, self._channels) + k["kernel"])
         pixels = F.transpose(x.reshape((0, 0, -1)), (0, 2, 1))  # (N, pixels, C_in)
         per_pixel = F.transpose(weight.reshape((0, -1)))  # (C_out*k*k, C_in)
         cols = F.FullyConnected(pixels, per_pixel, num_hidden=self._channels * k["kernel"][0] * k["kernel"][1],

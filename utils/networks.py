@@ -6,9 +6,9 @@ output and D's input, ReLU in G with Tanh at the end, LeakyReLU(0.2) in D, no
 pooling and no fully connected hidden layers. ``ngf`` and ``ndf`` set the width
 (64 in the paper); the `default` profile narrows them to train on a laptop CPU.
 
-With ``matmul=True`` the wide layers on the smallest pictures are computed as one
-matrix product each (`matmul_conv`): the same weights and the same result, only
-faster on a CPU. `training.build_networks` turns it on for CPUs.
+With ``matmul=True`` the first and last layers and the wide layers on the smallest
+pictures are computed as one matrix product each (`matmul_conv`): the same weights
+and the same result, only faster on a CPU. `training.build_networks` turns it on for CPUs.
 """
 from mxnet import gluon
 from mxnet.gluon import nn
@@ -16,10 +16,10 @@ from mxnet.gluon import nn
 from .matmul_conv import MatmulConv2D, MatmulConv2DTranspose
 
 # Which layers gain from the matrix-product form, measured on a 2-core CPU with
-# `python bench/bench_layers.py`: the two between 8x8 and 4x4 pictures, when their
+# `python bench/bench_layers.py`: G's first and D's last layer (the kernel covers the
+# whole picture) at every width, and the two between 8x8 and 4x4 pictures when their
 # narrower side has at least 256 channels (the paper's width). On fewer channels
-# oneDNN's direct kernels are as fast or faster. (G's 1x1 -> 4x4 layer gains too,
-# but that is about 1% of a step: not worth a third special case.)
+# oneDNN's direct kernels are as fast or faster there.
 MATMUL_MIN_CHANNELS = 256
 
 
@@ -38,7 +38,7 @@ def generator(ngf: int = 64, nc: int = 3, matmul: bool = False) -> nn.HybridSequ
     G = nn.HybridSequential(prefix="G_")
     with G.name_scope():
         # (nz, 1, 1) -> (ngf*8, 4, 4): kernel 4, stride 1, no padding "grows" 1 -> 4.
-        G.add(conv4(ngf * 8, 1, 0, 4, transposed=True, matmul=False),
+        G.add(conv4(ngf * 8, 1, 0, 4, transposed=True, matmul=matmul),
               nn.BatchNorm(), nn.Activation("relu"))
         # Each kernel-4, stride-2, padding-1 layer doubles height and width:
         # 4 -> 8 (ngf*4), 8 -> 16 (ngf*2), 16 -> 32 (ngf).
@@ -64,7 +64,7 @@ def discriminator(ndf: int = 64, matmul: bool = False) -> nn.HybridSequential:
             D.add(conv4(ndf * mult, 2, 1, size, transposed=False, matmul=matmul and wide_and_small),
                   nn.BatchNorm(), nn.LeakyReLU(0.2))
         # 4 -> 1: a single real-vs-fake logit (the sigmoid lives in the loss).
-        D.add(conv4(1, 1, 0, 1, transposed=False, matmul=False))
+        D.add(conv4(1, 1, 0, 1, transposed=False, matmul=matmul))
     return D
 
 
