@@ -38,8 +38,8 @@ LEVERS = [
     ("one G forward", "+ one G forward per iteration (fake reused for G's step)", {}),
     ("no host sync", "+ statistics stay on the device (read once per epoch)", {}),
     ("D frozen in G step", "+ no D weight gradients in G's step (`training.frozen`)", {}),
-    ("small layers as matmul", "+ G's 4→8 and D's 8→4 layers as one matrix product each "
-                               "(`matmul_conv`)", {}),
+    ("small layers as matmul", "+ G's 1→4 and 4→8 and D's 8→4 and 4→1 layers as one matrix "
+                               "product each (`matmul_conv`)", {}),
     ("engine loop", "the engine's full loop (`training.train`: uint8 batches, statistics as "
                     "logged, the epoch's fixed-noise samples)", {}),
     ("engine + OMP_PROC_BIND", "+ OMP_PROC_BIND=true (threads pinned to cores)",

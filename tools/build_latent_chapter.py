@@ -97,11 +97,11 @@ import numpy as np
 We explore the generator trained in the DCGAN chapter. `runs.trained_networks`
 rebuilds it and loads the finished run from the cache when the settings, data and
 code are unchanged (the output says so); otherwise it trains it now, which takes
-seconds in `quick` and about eleven minutes in `default`.
+seconds in `quick` and about ten minutes in `default`.
 """, """
 ## 生成器
 
-我们要探索的是 DCGAN 一章训练好的生成器。`runs.trained_networks` 会重建网络；如果配置、数据和代码都没变，它就直接从缓存中载入那次训练的结果（输出会说明这一点），否则就当场训练：`quick` 配置只需几秒，`default` 配置大约十一分钟。
+我们要探索的是 DCGAN 一章训练好的生成器。`runs.trained_networks` 会重建网络；如果配置、数据和代码都没变，它就直接从缓存中载入那次训练的结果（输出会说明这一点），否则就当场训练：`quick` 配置只需几秒，`default` 配置大约十分钟。
 """),
     code("""
 # Reused from the cache or trained now: the log and timings depend on the profile and run.
@@ -286,14 +286,14 @@ for k, name in enumerate(attributes.LABELS):
 """, IGNORE),
     md("""
 **What the numbers say about G.** In the `default` run stored with this book, dark hair
-comes out at about the data's rate and glasses at about half of it, but the
+comes out at about the data's rate and glasses at about two-thirds of it, but the
 classifier calls hardly any sample smiling. That is G's limit, not the classifier's (98% right on held-out
 drawings): a smile in these faces is a mouth line bending by one to four pixels, and
 after ten minutes of CPU training G draws mouths as blurred dashes. So the rest of the
 chapter works with what G does draw clearly: glasses and hair colour. With the `full`
 profile, or more epochs, try the smile instead.
 """, """
-**这些数字说明了 G 的什么。** 在本书保存的 `default` 运行结果中，深色头发出现的比例与数据中差不多，眼镜大约是数据中的一半，但分类器几乎没有把任何样本判为微笑。这是 G 的局限，而不是分类器的问题（它在留出的人脸上有 98% 的准确率）：在这些人脸里，笑容只是嘴唇那条线弯曲一到四个像素，而 G 在 CPU 上训练十分钟后，画出的嘴还只是一道模糊的短线。所以本章接下来只使用 G 能清楚画出的属性：眼镜和发色。如果用 `full` 配置或训练更多轮，不妨换成笑容试试。
+**这些数字说明了 G 的什么。** 在本书保存的 `default` 运行结果中，深色头发出现的比例与数据中差不多，眼镜大约是数据中的三分之二，但分类器几乎没有把任何样本判为微笑。这是 G 的局限，而不是分类器的问题（它在留出的人脸上有 98% 的准确率）：在这些人脸里，笑容只是嘴唇那条线弯曲一到四个像素，而 G 在 CPU 上训练十分钟后，画出的嘴还只是一道模糊的短线。所以本章接下来只使用 G 能清楚画出的属性：眼镜和发色。如果用 `full` 配置或训练更多轮，不妨换成笑容试试。
 """),
     md("""
 ## Face arithmetic

@@ -1,0 +1,72 @@
+"""One lever, measured on whole training steps taken in turn in one process.
+
+    python bench/bench_step_ab.py [--width 64 64] [--steps 40]
+
+Builds the networks twice, the way `training.build_networks` does on a CPU: once as
+the book builds them ("book"), and once with G's first and D's last layer left as
+oneDNN convolutions ("plain ends"), the rule before those two layers became matrix
+products (`matmul_conv`: their kernel covers the whole picture). Then it alternates
+one `training.train_step` of each, so that other load on this noisy machine hits
+both alike, and prints the medians and the paired ratio. Between separate runs this
+machine's speed drifts by 10% and more, more than the lever; pairs do not.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import statistics
+import time
+
+import utils  # noqa: F401  (thread count, as the chapters)
+import mxnet as mx
+from mxnet import nd
+
+from utils import networks, profiles, training
+
+
+def build(p, whole_picture_as_matmul: bool):
+    book_conv4 = networks.conv4
+
+    def conv4(channels, stride, pad, out_size, transposed, matmul):
+        whole_picture = stride == 1  # G 1 (1 -> 4) and D 5 (4 -> 1)
+        return book_conv4(channels, stride, pad, out_size, transposed,
+                          matmul and (whole_picture_as_matmul or not whole_picture))
+
+    networks.conv4 = conv4
+    try:
+        G, D = training.build_networks(p, mx.cpu())
+    finally:
+        networks.conv4 = book_conv4
+    return (G, D) + training.build_trainers(G, D, p)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--width", type=int, nargs=2, default=[64, 64], metavar=("NGF", "NDF"))
+    ap.add_argument("--steps", type=int, default=40)
+    args = ap.parse_args()
+    p = dataclasses.replace(profiles.PROFILES["default"], ngf=args.width[0], ndf=args.width[1],
+                            real_label=1.0, instance_noise=0.0)
+    variants = {"book": build(p, True), "plain ends": build(p, False)}
+    real = nd.random.uniform(-1, 1, (p.batch_size, 3, 64, 64))
+    times = {name: [] for name in variants}
+    for i in range(args.steps + 2):
+        for name, (G, D, trainer_g, trainer_d) in variants.items():
+            nd.waitall()
+            t = time.perf_counter()
+            training.train_step(G, D, trainer_g, trainer_d, real,
+                                nd.random.normal(0, 1, (p.batch_size, p.nz, 1, 1)))
+            nd.waitall()
+            if i >= 2:  # the first steps build oneDNN's kernels
+                times[name].append(1000 * (time.perf_counter() - t))
+    book, plain = times["book"], times["plain ends"]
+    print(f"# ngf={p.ngf} ndf={p.ndf}, batch {p.batch_size}, {args.steps} steps of each, in turn")
+    for name, t in times.items():
+        print(f"{name:>10}: median {statistics.median(t):.0f} ms per step "
+              f"({p.batch_size * 1000 / statistics.median(t):.1f} samples/s)")
+    print(f"plain ends / book: paired median {statistics.median([a / b for a, b in zip(plain, book)]):.3f}, "
+          f"ratio of the sums {sum(plain) / sum(book):.3f}")
+
+
+if __name__ == "__main__":
+    main()
