@@ -77,3 +77,15 @@ def test_only_plain_convolutions_are_accepted():
         MatmulConv2D(8, 4, 2, 1, out_size=4, dilation=2)
     with pytest.raises(ValueError, match="dilation 1, one group"):
         MatmulConv2DTranspose(8, 4, 2, 1, out_size=8, groups=2, in_channels=16)
+
+
+@pytest.mark.parametrize("ngf, ndf", [(8, 8), (32, 16), (64, 64)])
+def test_first_and_last_layers_are_products_at_every_width(ngf, ndf):
+    """Their kernel covers the whole picture, so the product form needs no im2col and
+    wins at every width; the 8x8 <-> 4x4 layers switch only at 256 channels."""
+    G, D = networks.generator(ngf, matmul=True), networks.discriminator(ndf, matmul=True)
+    assert type(G[0]) is MatmulConv2DTranspose and type(D[len(D) - 1]) is MatmulConv2D
+    wide = ngf * 4 >= networks.MATMUL_MIN_CHANNELS
+    assert (type(G[3]) is MatmulConv2DTranspose) == wide  # G's 4 -> 8 layer
+    plain_G, plain_D = networks.generator(ngf), networks.discriminator(ndf)
+    assert type(plain_G[0]) is nn.Conv2DTranspose and type(plain_D[len(plain_D) - 1]) is nn.Conv2D
