@@ -15,9 +15,10 @@ those two layers get about 1.2-1.5 times faster, a whole training step about 15%
 
 Two more layers are a matrix product with nothing to cut out: G's first (a 1x1 code
 grows to 4x4) and D's last (a 4x4 picture shrinks to one logit), whose kernel
-covers the whole picture. oneDNN runs them as general convolutions, at some 20 ms a
-training step for about 1 MFLOP in D's case; as one `FullyConnected` each they cost
-a few ms (about 3% of a step at the paper's width, 7% at the `default` profile's).
+covers the whole picture. oneDNN runs them as general convolutions: D's last layer
+took some 20 ms of a training step for under 10 MFLOP of arithmetic. As one
+`FullyConnected` each they cost a few ms (a whole step gets about 3% faster at the
+paper's width, 7-8% at the `default` profile's: `python bench/bench_step_ab.py`).
 
 The two classes below are `nn.Conv2D` and `nn.Conv2DTranspose` with the same
 weights, shapes and parameter names; only the arithmetic is arranged differently.
