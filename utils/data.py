@@ -8,11 +8,9 @@ import numpy as np
 from . import download, faces, imagefolder
 
 
-def to_float(images_nhwc):
-    """uint8 (n, H, W, 3) -> float32 (n, 3, H, W) in [-1, 1], the range of G's Tanh.
-    numpy in, numpy out; MXNet in, MXNet out (the training loop converts each batch
-    after it reaches the device, so the arithmetic runs there, not in Python)."""
-    x = images_nhwc.transpose((0, 3, 1, 2)).astype(np.float32)
+def to_float(images_nhwc: np.ndarray) -> np.ndarray:
+    """uint8 (n, H, W, 3) -> float32 (n, 3, H, W) in [-1, 1], the range of G's Tanh."""
+    x = images_nhwc.transpose(0, 3, 1, 2).astype(np.float32)
     return x / 127.5 - 1.0
 
 
@@ -25,10 +23,10 @@ def to_uint8(images_nchw) -> np.ndarray:
 class Batches:
     """Shuffled mini-batches of a uint8 image array, a new order every epoch.
 
-    Batches stay uint8 (a quarter of float32) until they reach the device, where
-    `to_float` converts them. The order of epoch e depends only on (seed, e), so a
-    run can be repeated exactly. The last incomplete batch is dropped: every batch
-    has exactly batch_size images, so BatchNorm never sees a tiny batch.
+    Images stay uint8 in memory (a quarter of float32) and are converted one batch
+    at a time. The order of epoch e depends only on (seed, e), so a run can be
+    repeated exactly. The last incomplete batch is dropped: every batch has
+    exactly batch_size images, so BatchNorm never sees a tiny batch.
     """
 
     def __init__(self, images: np.ndarray, batch_size: int, seed: int = 0, flip: bool = False):
@@ -44,7 +42,7 @@ class Batches:
         return len(self.images) // self.batch_size
 
     def epoch(self, e: int, start: int = 0):
-        """Yield uint8 (batch_size, H, W, 3) batches for epoch e, from batch `start`
+        """Yield float32 (batch_size, 3, H, W) batches for epoch e, from batch `start`
         on (a resumed run gets the same batches it would have had)."""
         rng = np.random.default_rng([self.seed, e])
         order = rng.permutation(len(self.images))
@@ -56,7 +54,7 @@ class Batches:
             batch = self.images[idx]
             if self.flip:  # a mirrored face is still a face: twice the variety for free
                 batch[mirror] = batch[mirror, :, ::-1]
-            yield batch
+            yield to_float(batch)
 
 
 # --- Where the training images come from --------------------------------------------

@@ -13,8 +13,8 @@ import mxnet as mx
 import numpy as np
 from mxnet import autograd, gluon, init, nd
 
-from . import checkpoints, data, monitor, networks
-
+from . import checkpoints, monitor, networks
+from .data import to_uint8
 
 bce = gluon.loss.SigmoidBinaryCrossEntropyLoss()  # sigmoid + BCE on raw logits
 
@@ -119,7 +119,7 @@ def sample(G, z, ctx):
     depends on its own code only, not on the rest of the batch."""
     ctx = contexts(ctx)[0]
     z = nd.array(np.asarray(z, np.float32).reshape(len(z), -1, 1, 1), ctx=ctx)
-    return data.to_uint8(G(z))
+    return to_uint8(G(z))
 
 
 def train(G, D, batches, profile, ctx, fixed_z, out=None, log=monitor.write):
@@ -137,9 +137,7 @@ def train(G, D, batches, profile, ctx, fixed_z, out=None, log=monitor.write):
             t0, pending = time.time(), []
             mx.random.seed(checkpoints.stream_seed(profile.seed, epoch, state["batch"]))
             for real in batches.epoch(epoch, start=state["batch"]):
-                # uint8 to the device (a quarter of the bytes), converted there: numpy
-                # would do it on the Python thread, which shares the cores with MXNet's.
-                reals = [data.to_float(r) for r in gluon.utils.split_and_load(real, ctxs, even_split=False)]
+                reals = gluon.utils.split_and_load(real, ctxs, even_split=False)
                 zs = [nd.random.normal(0, 1, (r.shape[0], profile.nz, 1, 1), ctx=r.context) for r in reals]
                 noise = profile.instance_noise * (1.0 - state["iteration"] / total)  # decays to 0
                 pending.append(train_step(G, D, trainer_g, trainer_d, reals, zs,
