@@ -33,7 +33,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TORCH_REF = ROOT.parent / "shared" / "bench" / "torch_dcgan_ref.py"
 
 # name, what it adds, environment
 LEVERS = [

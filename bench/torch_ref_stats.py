@@ -4,8 +4,8 @@
 
 `../shared/bench/torch_dcgan_ref.py` prints the median of its timed iterations. The
 book's engine is timed over its whole loop (samples / seconds), which is a mean:
-slow iterations count. On a busy machine the two differ by a few percent, so a
-ratio of one to the other is biased towards the reference. This script runs the
+slow iterations count. On a busy machine the two can differ by a few percent, so a
+ratio of one to the other can lean towards the reference. This script runs the
 reference's own `main()` as it is and keeps the list of iteration times it takes
 the median of, so that the same iterations also give the mean. It prints one JSON
 line: both figures, the thread count and the version.
