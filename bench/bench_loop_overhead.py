@@ -4,13 +4,12 @@
 
 "bare": `iters` calls of `training.train_step` on float batches already in MXNet,
 then one read of their statistics. "loop": `training.train` over one epoch of as
-many batches, as the chapters run it (uint8 batches converted on the way, the
-progress bar reading a recent step's losses, the statistics read once, the
+many batches, as the chapters run it (uint8 batches converted by numpy on the way,
+the progress bar reading a recent step's losses, the statistics read once, the
 fixed-noise samples at the end of the epoch). Both train the same networks (`train`
 builds its own trainers, as a chapter's run does), so they run the same layers; the
 two take turns, so that this machine's drift (10% and more between runs) hits both
-alike. Prints samples/s for
-each pair and the paired ratio loop / bare.
+alike. Prints samples/s for each pair and the paired ratio loop / bare.
 """
 from __future__ import annotations
 
