@@ -1,11 +1,11 @@
 # Two commands do everything (see README.md):
-#   make book   set up .venv, execute the chapters (default profile), build the HTML book
-#   make test   set up .venv, run the unit tests and the notebook tests (quick profile)
+#   make book   set up .venv, write and execute the chapters (default profile), build the HTML book
+#   make test   set up .venv, run every test (unit tests and the notebooks in the quick profile)
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: setup book html test clean
+.PHONY: setup book chapters html test browser-deps clean
 
 setup: $(VENV)/.installed
 
@@ -15,20 +15,27 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[cpu,book,test]"
 	touch $@
 
-book: setup
-	GANBOOK_PROFILE=default $(BIN)/python tools/execute_chapters.py
+book: chapters
 	$(BIN)/python tools/make_figures.py
-	$(MAKE) html
+	$(MAKE) --no-print-directory html
+	@echo "The book is in _build/html. Open _build/html/index.html in a browser, or serve it:"
+	@echo "  $(BIN)/python -m http.server --directory _build/html 8000   (then http://localhost:8000)"
+
+# Notebooks from chapters/source/*.md; only chapters whose code changed are executed.
+chapters: setup
+	GANBOOK_PROFILE=default $(BIN)/python tools/build_chapters.py
 
 # Render the stored outputs only (what CI does).
 html: setup
-	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/jupyter-book build . -W -n --keep-going -q
 
-# The browser test needs Chromium and a CJK font: .ci/install-browser installs them
-# with apt-get when they are missing (and does nothing when they are there).
 test: setup
-	.ci/install-browser
 	GANBOOK_PROFILE=quick $(BIN)/pytest --nbval --nbval-current-env tests chapters
+
+# What the browser tests need (Chromium and a CJK font), installed with apt-get.
+# Without them those tests are skipped; with CI=true they fail instead.
+browser-deps:
+	.ci/install-browser
 
 clean:
 	rm -rf _build

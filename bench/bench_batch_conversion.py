@@ -19,7 +19,8 @@ import numpy as np
 import utils  # noqa: F401  (thread count, as the chapters)
 from mxnet import nd
 
-from utils import data, faces
+from utils import data
+from utils.data import faces
 
 
 def timed(f, repeats: int) -> str:

@@ -5,7 +5,7 @@
 import argparse
 import time
 
-from utils import faces
+from utils.data import faces
 
 
 def main():

@@ -34,7 +34,7 @@ from mxnet import autograd, init, nd
 from mxnet.gluon import nn
 
 from bench_layers import layers
-from utils.matmul_conv import MatmulConv2D, MatmulConv2DTranspose
+from utils.gan.matmul_conv import MatmulConv2D, MatmulConv2DTranspose
 
 MODES = ("forward", "+ weight grad", "+ input grad")
 

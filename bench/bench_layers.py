@@ -19,8 +19,8 @@ import utils  # noqa: F401  (thread count, as the chapters)
 from mxnet import autograd, init, nd
 from mxnet.gluon import nn
 
-from utils import networks
-from utils.matmul_conv import MatmulConv2D, MatmulConv2DTranspose
+from utils.gan import networks
+from utils.gan.matmul_conv import MatmulConv2D, MatmulConv2DTranspose
 
 
 def layers(ngf: int, ndf: int, nz: int = 100):

@@ -22,7 +22,9 @@ import utils  # noqa: F401  (thread count, as the chapters)
 import mxnet as mx
 from mxnet import nd
 
-from utils import data, faces, profiles, training
+from utils import data, profiles
+from utils.data import faces
+from utils.gan import training
 
 
 def main():

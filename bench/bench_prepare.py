@@ -1,4 +1,4 @@
-"""Benchmark: preparing an LFW-sized folder with utils.imagefolder.load_images.
+"""Benchmark: preparing an LFW-sized folder with utils.data.imagefolder.load_images.
 
 Makes 13,233 JPEGs of 250x250 (smooth gradients and face-like shapes, laid out
 like LFW: one folder per person) in a temporary folder, then measures, each in a
@@ -112,7 +112,7 @@ def make_lfw_like(folder: Path, n: int) -> None:
 def run_phase(folder: str) -> None:
     """Child process: one load_images call; print its measurements as JSON."""
     t0 = time.perf_counter()
-    from utils.imagefolder import LFW_FACE_BOX, load_images
+    from utils.data.imagefolder import LFW_FACE_BOX, load_images
     t1 = time.perf_counter()
     images = load_images(folder, size=64, face_box=LFW_FACE_BOX, progress=False)
     t2 = time.perf_counter()

@@ -21,7 +21,8 @@ import utils  # noqa: F401  (thread count, as the chapters)
 import mxnet as mx
 from mxnet import nd
 
-from utils import networks, profiles, training
+from utils import profiles
+from utils.gan import networks, training
 
 
 def build(p, whole_picture_as_matmul: bool):

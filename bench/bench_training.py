@@ -1,15 +1,23 @@
-"""Training speed of the book's engine against the PyTorch reference, lever by lever.
+"""Training speed of the book's engine against a PyTorch reference, lever by lever.
 
-    python bench/bench_training.py [--iters 20] [--rounds 1] [--torch-python /tmp/torch-ref/bin/python]
+    python bench/bench_training.py [--iters 20] [--rounds 1] [--only NAME ...]
+        [--torch-ref PATH [--torch-python /tmp/torch-ref/bin/python]]
 
 DCGAN 64x64 at the paper's width (ngf = ndf = 64), fp32, batch 64, on this machine.
 Each configuration runs in its own process (the OpenMP thread count is fixed when
 MXNet loads). The levers are added one at a time, from a loop written like the
 original tutorial to the engine as the chapters run it (`training.train`: batches
-from the uint8 data, statistics as logged). The PyTorch reference
-(../shared/bench/torch_dcgan_ref.py) runs between the configurations, so each ratio
-compares against the reference's runs just before and after it: other load on the
-machine then moves both sides alike. Prints a Markdown table.
+from the uint8 data, statistics as logged).
+
+The PyTorch reference is a separate script, not part of this repository: a DCGAN
+training script in the style of pytorch/examples whose `main()` times its
+iterations and prints their median (see `torch_ref_stats.py` for what it must
+provide). Pass its path with --torch-ref; without it the comparison is skipped and
+only the engine's numbers are printed. With it, the reference runs between the
+configurations, so each ratio compares against the reference's runs just before and
+after it: other load on the machine then moves both sides alike. Prints a Markdown
+table. To keep a run, append its output to a dated file under bench/results/, e.g.
+`... | tee -a bench/results/training_$(date -u +%F).txt`.
 
 Two ratios. The reference prints the median of its iterations; the engine's figure
 is its whole loop, samples over seconds, a mean in which slow iterations count. So
@@ -80,7 +88,9 @@ def run_config(name: str, iters: int, warmup: int) -> float:
     import numpy as np
     from mxnet import autograd, nd
 
-    from utils import data, faces, profiles, training
+    from utils import data, profiles
+    from utils.data import faces
+    from utils.gan import training
     p = dataclasses.replace(profiles.PROFILES["default"], ngf=64, ndf=64, batch_size=64,
                             real_label=1.0, instance_noise=0.0, flip=False)
     ctx = mx.cpu()
@@ -126,7 +136,7 @@ def run_config(name: str, iters: int, warmup: int) -> float:
 def _imperative_nets(p, ctx):
     from mxnet import init, nd
 
-    from utils import networks
+    from utils.gan import networks
     G, D = networks.generator(p.ngf), networks.discriminator(p.ndf)
     G.initialize(init.Normal(0.02), ctx=ctx), D.initialize(init.Normal(0.02), ctx=ctx)
     G(nd.zeros((1, p.nz, 1, 1))), D(nd.zeros((1, 3, 64, 64)))
@@ -144,11 +154,11 @@ def child(name: str, iters: int, warmup: int, env: dict) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def torch_ref(python: str, iters: int) -> tuple[float, float]:
+def torch_ref(python: str, script: str, iters: int) -> tuple[float, float]:
     """The reference's samples/s: (its own figure, the median; the mean of the same
     iterations)."""
-    out = subprocess.run([python, str(ROOT / "bench" / "torch_ref_stats.py"), "--iters", str(iters)],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([python, str(ROOT / "bench" / "torch_ref_stats.py"), "--torch-ref", script,
+                          "--iters", str(iters)], capture_output=True, text=True, check=True).stdout
     stats = json.loads(out.strip().splitlines()[-1])
     return stats["median"], stats["mean"]
 
@@ -165,7 +175,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--iters", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=3)
-    ap.add_argument("--torch-python", help="a Python with torch (default: this one, or /tmp/torch-ref)")
+    ap.add_argument("--torch-ref", metavar="PATH",
+                    help="the PyTorch reference script (a DCGAN training script whose main() prints "
+                         "the median of its timed iterations); without it the comparison is skipped")
+    ap.add_argument("--torch-python", metavar="PYTHON",
+                    help="a Python with torch, for --torch-ref (default: this one, or /tmp/torch-ref)")
     ap.add_argument("--only", nargs="*", help="run only these configurations")
     ap.add_argument("--rounds", type=int, default=1,
                     help="repeat every configuration; the table shows medians and ranges")
@@ -174,16 +188,24 @@ def main():
     if args.child:
         print(run_config(args.child, args.iters, args.warmup))
         return
-    torch_python = find_torch(args.torch_python)
-    if torch_python is None:
-        print("PyTorch not found: engine numbers only. For the reference: python3 -m venv "
-              "/tmp/torch-ref && /tmp/torch-ref/bin/pip install torch==2.13.0 numpy")
-    import platform
-    print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"{time.strftime('%Y-%m-%d %H:%M')}; DCGAN ngf=ndf=64, fp32, batch 64, "
+    torch_python = None
+    if args.torch_ref is None:
+        print("PyTorch comparison skipped: pass --torch-ref PATH (the PyTorch DCGAN reference script) "
+              "to compare; engine numbers only.")
+    elif not Path(args.torch_ref).is_file():
+        ap.error(f"--torch-ref {args.torch_ref}: no such file")
+    else:
+        args.torch_ref = str(Path(args.torch_ref).resolve())
+        torch_python = find_torch(args.torch_python)
+        if torch_python is None:
+            print("PyTorch comparison skipped: no Python with torch found (try --torch-python; to make "
+                  "one: python3 -m venv /tmp/torch-ref && /tmp/torch-ref/bin/pip install torch==2.13.0 "
+                  "numpy); engine numbers only.")
+    print(f"# {_cpu()}, {os.cpu_count()} cores, "
+          f"{time.strftime('%Y-%m-%d %H:%M %Z')}; DCGAN ngf=ndf=64, fp32, batch 64, "
           f"{args.iters} timed iterations after {args.warmup}")
     print(_bf16_note())
-    ref = [torch_ref(torch_python, args.iters)] if torch_python else []
+    ref = [torch_ref(torch_python, args.torch_ref, args.iters)] if torch_python else []
     runs = {name: [] for name, _, _ in LEVERS}  # (samples/s, reference median and mean around it)
     for round_ in range(args.rounds):
         for name, what, env in LEVERS:
@@ -192,7 +214,7 @@ def main():
             speed = child(name, args.iters, args.warmup, env)
             around = None
             if torch_python:
-                ref.append(torch_ref(torch_python, args.iters))
+                ref.append(torch_ref(torch_python, args.torch_ref, args.iters))
                 around = tuple(statistics.mean(r[i] for r in ref[-2:]) for i in (0, 1))
             runs[name].append((speed, around))
             print(f"  round {round_ + 1} {name}: {speed:.1f} samples/s" + (
@@ -215,6 +237,21 @@ def main():
                          f"({min(ratios):.2f}–{max(ratios):.2f}) [{sum(speeds) / sum(refs):.2f}×]")
         print(f"| {name} | {what} | {statistics.median(speeds):.1f} | "
               + (" | ".join(cells) if cells else "– | – | – | –") + " |")
+
+
+def _cpu() -> str:
+    """The CPU's model name and its widest vector instructions, from /proc/cpuinfo
+    (Linux); the machine type elsewhere."""
+    import platform
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = next((line.split(":", 1)[1].strip() for line in info.splitlines()
+                  if line.startswith("model name")), "")
+    if not model:
+        return platform.processor() or platform.machine()
+    flags = set(next((line.split(":", 1)[1].split() for line in info.splitlines()
+                      if line.startswith("flags")), []))
+    simd = "AVX-512" if "avx512f" in flags else "AVX2, no AVX-512" if "avx2" in flags else "no AVX2"
+    return f"{model} ({simd})"
 
 
 def _bf16_note() -> str:

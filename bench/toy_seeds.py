@@ -10,7 +10,7 @@ import argparse
 import time
 
 import utils  # noqa: F401  (thread settings before MXNet)
-from utils import toy
+from utils.gan import toy
 
 
 def main():

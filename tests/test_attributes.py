@@ -3,7 +3,9 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from utils import attributes, faces
+from utils import data
+from utils.data import faces
+from utils.latent import attributes
 
 
 def _attrs(smile, glasses, hair_color, hair_style):
@@ -26,7 +28,7 @@ def test_labels_follow_the_attributes_the_faces_were_drawn_with():
 
 def test_input_is_nchw_in_minus_one_to_one():
     images, _ = faces.make_faces(4, seed=3)
-    x = attributes.to_input(images)
+    x = data.to_float(images)
     assert x.shape == (4, 3, 64, 64) and x.dtype == np.float32
     assert x.min() >= -1.0 and x.max() <= 1.0
     assert np.allclose(x[1, :, 10, 20], images[1, 10, 20] / 127.5 - 1.0)
@@ -59,9 +61,9 @@ def test_a_saved_classifier_loads_with_the_same_predictions(tmp_path):
 
 
 def test_the_cache_key_changes_with_the_settings():
-    a = attributes.cache_key(attributes.SETTINGS["quick"])
-    assert a == attributes.cache_key(attributes.SETTINGS["quick"])
-    assert a != attributes.cache_key(attributes.SETTINGS["default"])
+    a = attributes.cache_folder(attributes.SETTINGS["quick"])
+    assert a == attributes.cache_folder(attributes.SETTINGS["quick"])
+    assert a != attributes.cache_folder(attributes.SETTINGS["default"])
 
 
 def test_the_full_profile_says_lfw_attributes_are_not_implemented(capsys):

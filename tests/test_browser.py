@@ -24,8 +24,9 @@ To check an existing build instead (quicker while editing this file), set
 ``GANBOOK_BOOK_HTML=_build/html``; the warning check then reports itself skipped.
 ``GANBOOK_CHROMIUM`` names another Chromium/Chrome binary.
 
-Chromium and a CJK font are required, not optional: if one is missing the test FAILS
-with the command that installs it (``.ci/install-browser``).
+Every test here is marked ``browser``: without Chromium and a CJK font it is skipped
+with the command that installs them (``make browser-deps``), and under CI=true it
+fails instead (tests/conftest.py).
 """
 from __future__ import annotations
 
@@ -56,11 +57,13 @@ from PIL import Image, ImageChops
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 HTML_ENV = "GANBOOK_BOOK_HTML"
-INSTALL = ("run .ci/install-browser  (or: apt-get update && "
+INSTALL = ("run make browser-deps  (or: apt-get update && "
            "apt-get install -y chromium fonts-wqy-microhei)")
 WINDOW = (1280, 1600)
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 LATIN = re.compile(r"[A-Za-z]")
+
+pytestmark = pytest.mark.browser
 
 
 # -- the pages ------------------------------------------------------------------------
@@ -556,7 +559,7 @@ def test_cjk_renders_as_glyphs_not_tofu(browser, server):
 def test_slider_moves(html_dir, browser, page):
     static = _sliders(_soup(_built(html_dir, page)))
     assert static, (f"{page} has no <div class='frame-slider'>: are chapter 01's outputs "
-                    "stored (tools/execute_chapters.py), and does _config.yml still rank "
+                    "stored (tools/build_chapters.py), and does _config.yml still rank "
                     "text/html first?")
     default = _sliders(BeautifulSoup(browser.dom(page).dom, "html.parser"))
     first = browser.dom(page, "#slider-first")

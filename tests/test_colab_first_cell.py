@@ -33,7 +33,8 @@ RUN_CELL = "import numpy, sys; exec(open(sys.argv[1]).read())"
 
 def book_wheel(folder: Path) -> Path:
     """A wheel of this book's helper package, as pip would build it from the repository."""
-    files = {f"utils/{p.name}": p.read_bytes() for p in sorted((ROOT / "utils").glob("*.py"))}
+    files = {p.relative_to(ROOT).as_posix(): p.read_bytes()
+             for p in sorted((ROOT / "utils").rglob("*.py"))}
     return make_wheel(folder, "gan-book", "0.1.0", files)
 
 
@@ -90,6 +91,7 @@ def runs(cell_env):
     return results
 
 
+@pytest.mark.network
 def test_outside_colab_the_cell_prints_nothing_and_installs_nothing(cell_env, runs):
     done, _, pip_log = runs["outside"]
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
@@ -97,6 +99,7 @@ def test_outside_colab_the_cell_prints_nothing_and_installs_nothing(cell_env, ru
     assert runs["numpy_outside"] == "1.23.5"
 
 
+@pytest.mark.network
 def test_on_colab_the_first_run_installs_and_restarts_python(cell_env, runs):
     done, _, pip_log = runs["first"]
     assert done.returncode == -9, f"not killed by SIGKILL:\n{done.stdout}\n{done.stderr}"
@@ -113,12 +116,13 @@ def test_on_colab_the_first_run_installs_and_restarts_python(cell_env, runs):
     assert marker["build"] == "cpu" and marker["pins"]["numpy"] == "1.26.4"
 
 
+@pytest.mark.network
 def test_on_colab_the_second_run_skips_pip_and_sets_mxnet_up(runs):
     done, seconds, pip_log = runs["second"]
     assert done.returncode == 0, done.stderr
     assert pip_log == runs["first"][2], "pip ran again"
-    assert done.stdout == ("MXNet 1.9.1 (CPU build, package mxnet) computes on cpu(0): no GPU "
-                           "here. For a GPU: mxnet-cu112 on a T4, L4 or A100 (on Colab the "
+    assert done.stdout == ("MXNet 1.9.1 (CPU build, package mxnet) computes on cpu(0) with 2 "
+                           "threads: no GPU visible to MXNet. For a GPU: mxnet-cu112 on a T4, L4 or A100 (on Colab the "
                            "first cell of a chapter installs it).\n")
     print(f"second run: {seconds:.1f} s (mostly importing MXNet)")
 
@@ -146,55 +150,14 @@ def test_the_cell_and_the_book_config_name_the_same_repository():
     assert config["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
 
 
-def run_tool(*paths):
-    done = run([sys.executable, str(ROOT / "tools" / "first_cell.py"), *map(str, paths)])
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 def code_cells(nb):
     return [c for c in nb.cells if c.cell_type == "code"]
 
 
-def test_the_tool_inserts_the_cell_once_and_keeps_everything_else(tmp_path):
-    copy = tmp_path / CHAPTER.name
-    before = nbformat.read(CHAPTER, as_version=4)  # the chapter without its set-up cell
-    before.cells = [c for c in before.cells if not c.source.startswith(first_cell.MARKER)]
-    nbformat.write(before, copy)
-    assert "inserted" in run_tool(copy)
-    assert "unchanged" in run_tool(copy)
-    after = nbformat.read(copy, as_version=4)
-    nbformat.validate(after)
-    first = code_cells(after)[0]
-    assert first.source == first_cell.FIRST_CELL and first.id == first_cell.CELL_ID
-    assert sum(c.source.startswith(first_cell.MARKER) for c in after.cells) == 1
-    index = after.cells.index(first)
-    assert index == 1 and before.cells[0].cell_type == "markdown"  # right under the title
-    assert index <= before.cells.index(code_cells(before)[0])  # before any other code
-    assert after.cells[:index] + after.cells[index + 1:] == before.cells
-    assert after.metadata == before.metadata
-    assert len({c.id for c in after.cells}) == len(after.cells)
-
-
-def test_the_tool_replaces_an_older_version_of_the_cell(tmp_path):
-    copy = tmp_path / CHAPTER.name
-    nb = nbformat.read(CHAPTER, as_version=4)
-    old = nbformat.v4.new_code_cell(first_cell.MARKER + "\nprint('an older set-up')")
-    old.id, old.execution_count = "keep-me", 1
-    nb.cells.insert(0, old)
-    nbformat.write(nb, copy)
-    assert "replaced" in run_tool(copy)
-    after = nbformat.read(copy, as_version=4)
-    assert after.cells[0].id == "keep-me" and after.cells[0].source == first_cell.FIRST_CELL
-    assert after.cells[0].execution_count is None and after.cells[0].outputs == []
-    assert len(after.cells) == len(nb.cells)
-
-
 def test_every_chapter_starts_with_the_first_cell():
-    """Fails until `python tools/first_cell.py chapters/*/*.ipynb` has been run (and the
-    chapters re-executed). The same cell in every chapter and both languages."""
+    """The build tool puts it under each chapter's title, in both languages."""
     chapters = sorted(ROOT.glob("chapters/*/*.ipynb"))
     assert chapters
     missing = [str(p.relative_to(ROOT)) for p in chapters
                if code_cells(nbformat.read(p, as_version=4))[0].source != first_cell.FIRST_CELL]
-    assert not missing, f"run: python tools/first_cell.py {' '.join(missing)}"
+    assert not missing, f"run: python tools/build_chapters.py ({' '.join(missing)})"

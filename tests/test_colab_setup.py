@@ -1,4 +1,4 @@
-"""utils.colab: what makes `import mxnet` work on a 2026 Colab runtime.
+"""utils.colab.setup: what makes `import mxnet` work on a 2026 Colab runtime.
 
 Tested for real on this CPU machine:
 - the numpy aliases, in a venv holding numpy 1.26.4 and MXNet 1.9.1: without them
@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from utils import colab
+from utils.colab import setup as colab
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = Path(sysconfig.get_paths()["purelib"])  # the project venv's site-packages
@@ -107,7 +107,7 @@ def pip_settings(wheelhouse: Path) -> dict:
 # -- gap 1: numpy aliases, in a real venv with numpy 1.26.4 -----------------------
 SHIM_CHECK = textwrap.dedent("""
     import json, sys
-    from utils import colab
+    from utils.colab import setup as colab
     added = colab.add_numpy_aliases() if "--shim" in sys.argv else []
     import mxnet as mx, numpy as np
     from mxnet import autograd, gluon, nd
@@ -145,12 +145,14 @@ def numpy126_python(tmp_path_factory):
     return python
 
 
+@pytest.mark.network
 def test_without_the_aliases_mxnet_does_not_import_with_numpy_1_26(numpy126_python):
     done = run([str(numpy126_python), "-c", SHIM_CHECK], cwd=ROOT)
     assert done.returncode != 0
     assert "module 'numpy' has no attribute 'bool'" in done.stderr
 
 
+@pytest.mark.network
 def test_with_the_aliases_mxnet_imports_and_trains_as_with_numpy_1_23(numpy126_python):
     shimmed = run([str(numpy126_python), "-c", SHIM_CHECK, "--shim"], cwd=ROOT)
     assert shimmed.returncode == 0, shimmed.stderr
@@ -183,7 +185,7 @@ NO_DISTUTILS = textwrap.dedent("""
         sys.exit("distutils was not blocked")
     except ModuleNotFoundError:
         pass
-    from utils import colab
+    from utils.colab import setup as colab
     if "--standin" in sys.argv:
         print("stand-in installed:", colab.add_distutils_standin())
         from distutils.version import LooseVersion, StrictVersion
@@ -307,7 +309,7 @@ def fake_cuda(tmp_path_factory):
 
 @pytest.fixture
 def cuda_dir(fake_cuda, tmp_path, monkeypatch):
-    """A lib dir filled by the real pip command of utils.colab, from the stand-in wheels."""
+    """A lib dir filled by the real pip command of utils.colab.setup, from the stand-in wheels."""
     for key, value in pip_settings(fake_cuda["wheels"]).items():
         monkeypatch.setenv(key, value)
     target = tmp_path / "cuda11"
@@ -317,7 +319,7 @@ def cuda_dir(fake_cuda, tmp_path, monkeypatch):
 
 PRELOAD = textwrap.dedent("""
     import ctypes, json, sys
-    from utils import colab
+    from utils.colab import setup as colab
     order = colab.LOAD_ORDER[::-1] if "--reversed" in sys.argv else colab.LOAD_ORDER
     try:
         loaded = colab.preload_cuda_libraries(sys.argv[1], order)
@@ -343,6 +345,7 @@ def preload(cuda_dir, fake_cuda, *flags, driver=True):
     return json.loads(done.stdout), order
 
 
+@pytest.mark.compiler
 def test_pip_puts_the_libraries_where_the_preloader_looks(cuda_dir):
     for package, name in colab.LOAD_ORDER:
         assert colab.library_path(cuda_dir, package, name).is_file(), name
@@ -350,6 +353,7 @@ def test_pip_puts_the_libraries_where_the_preloader_looks(cuda_dir):
         cuda_dir / "nvidia" / "cuda_runtime" / "lib"
 
 
+@pytest.mark.compiler
 def test_the_libraries_load_in_dependency_order_then_the_driver(cuda_dir, fake_cuda):
     result, order = preload(cuda_dir, fake_cuda)
     expected = [name for _, name in colab.LOAD_ORDER] + [colab.DRIVER]
@@ -361,6 +365,7 @@ def test_the_libraries_load_in_dependency_order_then_the_driver(cuda_dir, fake_c
     assert all(p.startswith(str(cuda_dir)) for p in result["loaded"][:-1])
 
 
+@pytest.mark.compiler
 def test_without_the_preloading_libmxnet_cannot_find_its_libraries(fake_cuda):
     code = "import ctypes, sys; ctypes.CDLL(sys.argv[1])"
     done = run([sys.executable, "-c", code, str(fake_cuda["mxnet"])],
@@ -368,6 +373,7 @@ def test_without_the_preloading_libmxnet_cannot_find_its_libraries(fake_cuda):
     assert done.returncode != 0 and "cannot open shared object file" in done.stderr
 
 
+@pytest.mark.compiler
 def test_a_wrong_order_fails_and_names_the_libraries(cuda_dir, fake_cuda):
     result, _ = preload(cuda_dir, fake_cuda, "--reversed")
     assert result["error"] == "CudaLibrariesMissing"
@@ -375,6 +381,7 @@ def test_a_wrong_order_fails_and_names_the_libraries(cuda_dir, fake_cuda):
         assert name in result["message"]
 
 
+@pytest.mark.compiler
 def test_a_missing_library_names_the_exact_pip_command(cuda_dir, fake_cuda):
     colab.library_path(cuda_dir, "nvidia-cudnn-cu11", "libcudnn.so.8").unlink()
     result, _ = preload(cuda_dir, fake_cuda)
@@ -385,6 +392,7 @@ def test_a_missing_library_names_the_exact_pip_command(cuda_dir, fake_cuda):
     assert "libcublas.so.11" not in message  # only what is missing
 
 
+@pytest.mark.compiler
 def test_without_a_driver_the_error_says_to_use_the_cpu_build(cuda_dir, fake_cuda):
     result, order = preload(cuda_dir, fake_cuda, driver=False)
     assert result["error"] == "NoDriver"
@@ -393,6 +401,7 @@ def test_without_a_driver_the_error_says_to_use_the_cpu_build(cuda_dir, fake_cud
     assert colab.DRIVER not in order
 
 
+@pytest.mark.compiler
 def test_no_driver_comes_first_even_when_libraries_are_missing(tmp_path, fake_cuda):
     result, _ = preload(tmp_path / "empty", fake_cuda, driver=False)
     assert result["error"] == "NoDriver"
@@ -517,9 +526,10 @@ def test_out_of_memory_becomes_advice_to_lower_the_batch_size():
 
 def test_a_cpu_build_reports_the_cpu_and_how_to_get_a_gpu():
     import mxnet as mx
-    ctx, message = colab.pick_context(mx, [])
+    from utils import device
+    ctx, message = device.choose_context(gpus=[])
     assert ctx == mx.cpu()
-    assert "CPU build" in message and "no GPU here" in message and "mxnet-cu112" in message
-    ctx, message = colab.pick_context(mx, [colab.Gpu("Tesla T4", (7, 5))])
+    assert "CPU build" in message and "no GPU visible" in message and "mxnet-cu112" in message
+    ctx, message = device.choose_context(gpus=[colab.Gpu("Tesla T4", (7, 5))])
     assert ctx == mx.cpu() and "Tesla T4 (compute capability 7.5) stays unused" in message
 

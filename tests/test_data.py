@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from utils import data, faces
+from utils import data
+from utils.data import faces
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""utils.download against a real HTTP server on 127.0.0.1 and real archives.
+"""utils.data.download against a real HTTP server on 127.0.0.1 and real archives.
 
 No mocks: a small http.server handler serves archives the tests build, with
 switchable failures (status codes, connections cut after N bytes, Range ignored,
@@ -21,9 +21,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from utils import download
-from utils.download import (Archive, ChecksumError, DownloadError, UnsafeArchiveError, fetch,
-                            lfw_folder, safe_extract)
+from utils.data import download, lfw
+from utils.data.download import ChecksumError, DownloadError, UnsafeArchiveError, fetch, safe_extract
+from utils.data.lfw import Archive, lfw_folder
 
 
 # --- A real server with switchable failures ---------------------------------------------
@@ -348,7 +348,7 @@ def test_extraction_leftovers_of_dead_processes_are_removed(lfw_tgz, tmp_path):
 
 def test_lfw_folder_downloads_extracts_and_reuses(server, lfw_tgz, tmp_path, monkeypatch):
     server.cfg.files["/lfw.tgz"] = lfw_tgz
-    monkeypatch.setitem(download.LFW_VARIANTS, "lfw", Archive(
+    monkeypatch.setitem(lfw.LFW_VARIANTS, "lfw", Archive(
         "lfw.tgz", (closed_port_url(), server.url("/lfw.tgz")), "sha256", sha256(lfw_tgz)))
     monkeypatch.setenv("GANBOOK_CACHE", str(tmp_path / "cache"))
     folder = lfw_folder()
@@ -358,7 +358,7 @@ def test_lfw_folder_downloads_extracts_and_reuses(server, lfw_tgz, tmp_path, mon
 
 
 def test_lfw_archive_placed_by_hand_needs_no_network(lfw_tgz, tmp_path, monkeypatch):
-    monkeypatch.setitem(download.LFW_VARIANTS, "lfw", Archive(
+    monkeypatch.setitem(lfw.LFW_VARIANTS, "lfw", Archive(
         "lfw.tgz", (closed_port_url(),), "sha256", sha256(lfw_tgz)))
     (tmp_path / "downloads").mkdir()
     (tmp_path / "downloads" / "lfw.tgz").write_bytes(lfw_tgz)
@@ -367,7 +367,7 @@ def test_lfw_archive_placed_by_hand_needs_no_network(lfw_tgz, tmp_path, monkeypa
 
 
 def test_deepfunneled_only_from_a_local_file(lfw_tgz, tmp_path, monkeypatch):
-    real = download.LFW_VARIANTS["lfw-deepfunneled"]
+    real = lfw.LFW_VARIANTS["lfw-deepfunneled"]
     assert real.urls == () and real.checksum_kind == "md5"
     with pytest.raises(FileNotFoundError) as err:
         lfw_folder("lfw-deepfunneled", cache_dir=tmp_path)
@@ -381,7 +381,7 @@ def test_deepfunneled_only_from_a_local_file(lfw_tgz, tmp_path, monkeypatch):
     with pytest.raises(ChecksumError, match=f"expected {real.checksum}"):
         lfw_folder("lfw-deepfunneled", cache_dir=tmp_path, local_archive=mine)
     assert mine.exists()  # the user's file is never deleted
-    monkeypatch.setitem(download.LFW_VARIANTS, "lfw-deepfunneled", Archive(
+    monkeypatch.setitem(lfw.LFW_VARIANTS, "lfw-deepfunneled", Archive(
         "lfw-deepfunneled.tgz", (), "md5", hashlib.md5(lfw_tgz).hexdigest()))
     folder = lfw_folder("lfw-deepfunneled", cache_dir=tmp_path, local_archive=mine)
     assert folder == tmp_path / "datasets" / "lfw-deepfunneled" / "lfw"
@@ -393,7 +393,7 @@ def test_unknown_variant_names_the_choices(tmp_path):
 
 
 def test_registry_has_the_known_checksums():
-    v = download.LFW_VARIANTS
+    v = lfw.LFW_VARIANTS
     assert v["lfw"].urls == ("https://ndownloader.figshare.com/files/5976018",)
     assert v["lfw"].checksum == "055f7d9c632d7370e6fb4afc7468d40f970c34a80d4c6f50ffec63f5a8d536c0"
     assert v["lfw-funneled"].urls == ("https://ndownloader.figshare.com/files/5976015",)

@@ -12,7 +12,9 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from utils import checkpoints, data, faces, monitor, profiles, training
+from utils import data, profiles
+from utils.data import faces
+from utils.gan import checkpoints, monitor, training
 
 TINY = dataclasses.replace(profiles.PROFILES["quick"], num_images=96, batch_size=32, epochs=2)
 IMAGES = faces.make_faces(TINY.num_images, seed=0)[0]

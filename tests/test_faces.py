@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from utils import faces
+from utils.data import faces
 
 
 def test_same_seed_same_faces_and_attributes():

@@ -1,4 +1,4 @@
-"""utils.imagefolder on real files of every odd kind, and its cache.
+"""utils.data.imagefolder on real files of every odd kind, and its cache.
 
 The images are written with Pillow in their real formats and modes (palette,
 RGBA, CMYK, 16-bit...) next to broken files; the loader must give the colours a
@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from utils import imagefolder
-from utils.imagefolder import LFW_FACE_BOX, UnusableImagesError, load_images
+from utils.data import imagefolder
+from utils.data.imagefolder import UnusableImagesError, load_images
+from utils.data.lfw import LFW_FACE_BOX
 
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
 WHITE, YELLOW = (255, 255, 255), (255, 255, 0)
@@ -312,7 +313,7 @@ def test_damaged_cache_entry_is_rebuilt(clean_folder, tmp_path):
 
 
 def test_loading_never_imports_mxnet(clean_folder, tmp_path, root):
-    code = ("import sys, utils.imagefolder as f; "
+    code = ("import sys, utils.data.imagefolder as f; "
             f"a = f.load_images({str(clean_folder)!r}, 16, workers=2); "
             "assert a.shape[0] == 13; assert 'mxnet' not in sys.modules, 'mxnet imported'")
     env = dict(os.environ, GANBOOK_CACHE=str(tmp_path / "cache"))

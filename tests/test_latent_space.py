@@ -4,8 +4,10 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from utils import attributes, latent_tools as lt, profiles, training
-from utils.widgets import MAX_FRAMES
+from utils import profiles
+from utils.gan import training
+from utils.latent import attributes, explore as lt
+from utils.display.widgets import MAX_FRAMES
 
 CTX = mx.cpu()
 

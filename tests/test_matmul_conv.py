@@ -5,8 +5,8 @@ import pytest
 from mxnet import autograd, init, nd
 from mxnet.gluon import nn
 
-from utils import networks
-from utils.matmul_conv import MatmulConv2D, MatmulConv2DTranspose
+from utils.gan import networks
+from utils.gan.matmul_conv import MatmulConv2D, MatmulConv2DTranspose
 
 # (plain layer, matmul layer, channels, stride, pad, out size, input shape): the
 # DCGAN's four tiny layers, plus a wider picture and an odd batch size.

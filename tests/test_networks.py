@@ -2,7 +2,7 @@ import mxnet as mx
 import pytest
 from mxnet import init, nd
 
-from utils import networks
+from utils.gan import networks
 
 
 def _init(net):

@@ -1,4 +1,6 @@
-"""The stored notebooks: twins in both languages, outputs made by the current code."""
+"""The stored notebooks: made from their chapter sources, twins in both languages,
+with outputs from the current code."""
+import copy
 import json
 import sys
 
@@ -8,11 +10,13 @@ import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
-from execute_chapters import code_hash  # noqa: E402
+import build_chapters as bc  # noqa: E402
 
 EN = sorted((ROOT / "chapters" / "en").glob("*.ipynb"))
 ZH = sorted((ROOT / "chapters" / "zh").glob("*.ipynb"))
 ALL = EN + ZH
+SOURCES = bc.sources()
+ENDINGS = {"en": ("Summary", "Exercises", "Sources"), "zh": ("小结", "练习", "参考资料")}
 
 
 def _read(path):
@@ -23,8 +27,64 @@ def _code(nb):
     return [c for c in nb.cells if c.cell_type == "code"]
 
 
-def test_there_are_chapters_in_both_languages():
-    assert EN and [p.name for p in EN] == [p.name for p in ZH]
+def test_every_chapter_has_a_source_and_both_editions():
+    assert SOURCES
+    assert [p.stem for p in SOURCES] == [p.stem for p in EN] == [p.stem for p in ZH]
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("lang", bc.LANGS)
+def test_each_notebook_is_what_its_source_gives(source, lang):
+    built = bc.edition(bc.read_source(source), lang)
+    stored = _read(bc.notebook_path(source, lang))
+    assert bc.differences(built, stored) == [], (
+        f"{bc.notebook_path(source, lang).relative_to(ROOT)} does not match "
+        f"{source.relative_to(ROOT)}: edit the source, then run python tools/build_chapters.py")
+
+
+def test_an_edit_made_in_a_notebook_is_caught():
+    source = SOURCES[0]
+    stored = _read(bc.notebook_path(source, "en"))
+    built = bc.edition(bc.read_source(source), "en")
+    assert bc.differences(built, stored) == []
+    for kind, edit in (("markdown", lambda c: c.source + " An added sentence."),
+                       ("code", lambda c: c.source + "\nx = 1")):
+        edited = copy.deepcopy(stored)
+        cell = next(c for c in edited.cells[2:] if c.cell_type == kind)
+        cell.source = edit(cell)
+        found = bc.differences(built, edited)
+        assert found and "text differs" in found[0], kind
+    edited = copy.deepcopy(stored)
+    cell = next(c for c in edited.cells if c.metadata.get("tags"))
+    cell.metadata["tags"] = []
+    assert "tags differ" in bc.differences(built, edited)[0]
+
+
+def test_a_prose_edit_keeps_the_outputs_and_a_code_edit_does_not(tmp_path):
+    source = SOURCES[0]
+    text = source.read_text(encoding="utf-8")
+    stored = _read(bc.notebook_path(source, "en"))
+
+    prose = tmp_path / source.name
+    prose.write_text(text.replace("\n# A first GAN", "\n# A first GAN, edited", 1), encoding="utf-8")
+    built = bc.edition(bc.read_source(prose), "en")
+    assert bc.differences(built, stored), "the edit shows"
+    assert bc.keep_outputs(built, stored)
+    assert [c.outputs for c in _code(built)] == [c.outputs for c in _code(stored)]
+
+    code_cell = _code(stored)[3].source
+    assert code_cell in text
+    changed = tmp_path / "changed.md"
+    changed.write_text(text.replace(code_cell, code_cell + "\nprint(1)", 1), encoding="utf-8")
+    assert not bc.keep_outputs(bc.edition(bc.read_source(changed), "en"), stored)
+
+
+def test_a_prose_block_without_a_language_is_refused(tmp_path):
+    bad = tmp_path / "99_bad.md"
+    text = SOURCES[0].read_text(encoding="utf-8")
+    bad.write_text(text.replace('+++ {"lang": "zh"}', "+++", 1), encoding="utf-8")
+    with pytest.raises(ValueError, match='every prose block needs'):
+        bc.read_source(bad)
 
 
 @pytest.mark.parametrize("en", EN, ids=lambda p: p.name)
@@ -34,11 +94,21 @@ def test_zh_and_en_run_identical_code(en):
 
 
 @pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_chapter_ends_with_summary_exercises_sources(path):
+    headings = [line[3:].strip() for c in _read(path).cells if c.cell_type == "markdown"
+                for line in c.source.splitlines() if line.startswith("## ")]
+    summary, exercises, sources = ENDINGS[path.parent.name]
+    assert headings[-1] == sources
+    tail = headings[headings.index(summary):]
+    assert tail in ([summary, exercises, sources], [summary, sources]), tail
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_stored_outputs_come_from_the_current_code_in_the_default_profile(path):
     nb = _read(path)
     meta = nb.metadata.get("gan_book", {})
-    assert meta.get("code_sha256") == code_hash(nb), (
-        f"{path} was edited after it was executed: run `python tools/execute_chapters.py {path}`")
+    assert meta.get("code_sha256") == bc.code_hash(nb), (
+        f"{path} holds outputs of other code: run python tools/build_chapters.py")
     assert meta.get("profile") == "default"
     for cell in _code(nb):
         assert cell.execution_count is not None, f"unexecuted cell: {cell.source[:60]!r}"

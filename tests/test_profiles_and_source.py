@@ -2,7 +2,9 @@ import inspect
 
 import pytest
 
-from utils import profiles, show, training
+from utils import profiles
+from utils.display import show
+from utils.gan import training
 
 
 def test_profile_comes_from_the_environment(monkeypatch):
@@ -27,6 +29,6 @@ def test_profiles_keep_the_paper_settings_that_define_dcgan():
 
 def test_shown_source_is_the_running_code():
     src = show.show_source(training.train_step)
-    assert repr(src).splitlines()[0] == "# utils.training.train_step"
+    assert repr(src).splitlines()[0] == "# utils.gan.training.train_step"
     assert inspect.getsource(training.train_step).rstrip() in repr(src)
     assert src._repr_markdown_().startswith("```python\n")

@@ -4,7 +4,10 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from utils import data, device, faces, profiles, runs, session, training
+from utils import data, device, profiles, session
+from utils.cache import RETRAIN_ENV
+from utils.data import faces
+from utils.gan import runs, training
 
 TINY = dataclasses.replace(profiles.PROFILES["quick"], num_images=64, batch_size=32, epochs=1)
 
@@ -12,7 +15,7 @@ TINY = dataclasses.replace(profiles.PROFILES["quick"], num_images=64, batch_size
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("GANBOOK_CACHE", str(tmp_path))
-    monkeypatch.delenv(runs.RETRAIN_ENV, raising=False)
+    monkeypatch.delenv(RETRAIN_ENV, raising=False)
     return tmp_path
 
 
@@ -40,17 +43,21 @@ def test_a_finished_run_is_reused_with_identical_weights(cache, capsys):
 def test_other_settings_or_data_mean_another_run(cache):
     images, _ = faces.make_faces(TINY.num_images)
     fixed = np.zeros((2, TINY.nz), np.float32)
-    key = runs.run_key(TINY, images, fixed)
-    assert runs.run_key(dataclasses.replace(TINY, lr=1e-3), images, fixed) != key
-    assert runs.run_key(TINY, images[::-1].copy(), fixed) != key
-    assert runs.run_key(TINY, images, fixed + 1) != key
+    G, D = training.build_networks(TINY, mx.cpu())
+    key = runs.run_key(TINY, images, fixed, G, D)
+    assert runs.run_key(dataclasses.replace(TINY, lr=1e-3), images, fixed, G, D) != key
+    assert runs.run_key(TINY, images[::-1].copy(), fixed, G, D) != key
+    assert runs.run_key(TINY, images, fixed + 1, G, D) != key
+    wider, _ = training.build_networks(dataclasses.replace(TINY, ngf=16), mx.cpu())
+    assert runs.run_key(TINY, images, fixed, wider, D) != key, "another architecture"
+
 
 
 def test_retrain_variable_forces_training(cache, capsys, monkeypatch):
     images, _ = faces.make_faces(TINY.num_images)
     fixed = np.zeros((2, TINY.nz), np.float32)
     _run(TINY, images, fixed)
-    monkeypatch.setenv(runs.RETRAIN_ENV, "1")
+    monkeypatch.setenv(RETRAIN_ENV, "1")
     capsys.readouterr()
     _run(TINY, images, fixed)
     assert "Trained in" in capsys.readouterr().out
@@ -62,7 +69,7 @@ def test_an_interrupted_run_is_not_reused_but_continued(cache, capsys):
     images, _ = faces.make_faces(TINY.num_images)
     fixed = np.zeros((2, TINY.nz), np.float32)
     _run(TINY, images, fixed)
-    folder = runs.run_folder(TINY, images, fixed)
+    folder = runs.run_folder(TINY, images, fixed, *training.build_networks(TINY, mx.cpu()))
     (folder / runs.DONE).unlink()
     capsys.readouterr()
     _run(TINY, images, fixed)
@@ -81,4 +88,4 @@ def test_start_prints_profile_and_device(monkeypatch, capsys):
     monkeypatch.setenv(profiles.ENV_VAR, "quick")
     profile, ctx = session.start()
     out = capsys.readouterr().out
-    assert profile.name == "quick" and out.startswith("Profile: quick") and "Device:  cpu(0)" in out
+    assert profile.name == "quick" and out.startswith("Profile: quick") and "computes on cpu(0)" in out

@@ -1,7 +1,7 @@
 import numpy as np
 from mxnet import init, nd
 
-from utils import toy
+from utils.gan import toy
 
 
 def test_real_points_follow_the_stated_gaussian():

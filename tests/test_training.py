@@ -4,7 +4,9 @@ import mxnet as mx
 import numpy as np
 from mxnet import nd
 
-from utils import data, faces, profiles, training
+from utils import data, profiles
+from utils.data import faces
+from utils.gan import training
 
 QUICK = profiles.PROFILES["quick"]
 

@@ -8,7 +8,7 @@ from PIL import Image
 import matplotlib.pyplot as plt
 import pytest
 
-from utils import widgets
+from utils.display import widgets
 
 
 def _frames(n):

@@ -19,7 +19,9 @@ from pathlib import Path
 import utils  # noqa: F401  (sets the thread count before MXNet loads)
 import mxnet as mx
 
-from . import checkpoints, data, imagefolder, monitor, profiles, training
+from . import profiles
+from .data import Batches, imagefolder, training_images
+from .gan import checkpoints, monitor, training
 
 
 def parse_devices(text: str) -> list:
@@ -70,7 +72,7 @@ def settings_from(args) -> profiles.Profile:
 def images_for(args, profile):
     if args.data not in (None, "embedded", "lfw"):
         return imagefolder.load_images(args.data, 64)
-    return data.training_images(profile)[0]
+    return training_images(profile)[0]
 
 
 def main(argv=None) -> int:
@@ -80,7 +82,7 @@ def main(argv=None) -> int:
         sys.exit(f"{args.out / checkpoints.CHECKPOINT} exists. Add --resume to continue that "
                  "run, or choose another --out for a new one.")
     images = images_for(args, profile)
-    batches = data.Batches(images, profile.batch_size, seed=profile.seed, flip=profile.flip)
+    batches = Batches(images, profile.batch_size, seed=profile.seed, flip=profile.flip)
     print(f"{len(images)} images, {len(batches)} batches of {profile.batch_size}; "
           f"devices: {', '.join(map(str, args.devices))}; output: {args.out}")
     G, D = training.build_networks(profile, args.devices, seed=profile.seed)

@@ -2,8 +2,7 @@
 
 MXNet is retired. Its last CUDA build, mxnet-cu112 1.9.1, was made for CUDA 11.2 and
 for the Python and numpy of 2022. A 2026 Colab runtime has CUDA 12, cuDNN 9, Python
-3.12 and numpy 2. That leaves four gaps, and this module fills each one (the facts
-are measured in shared/gpu.md):
+3.12 and numpy 2. That leaves four gaps, and this module fills each one:
 
 1. numpy 1.24 removed the aliases ``numpy.bool``, ``numpy.int`` and so on, and MXNet
    uses them: `add_numpy_aliases` puts them back.
@@ -85,7 +84,7 @@ LOAD_ORDER = (
 )
 DRIVER = "libcuda.so.1"
 
-# GPU code compiled into mxnet-cu112 1.9.1 (shared/gpu.md): machine code only, no
+# GPU code compiled into mxnet-cu112 1.9.1: machine code only, no
 # PTX. A GPU runs sm_XY machine code only when its major version is X and its minor
 # version is at least Y, and without PTX nothing can be compiled for a newer GPU.
 COMPILED_SM = ((5, 0), (6, 0), (7, 0), (8, 0), (8, 6))
@@ -471,35 +470,14 @@ def prepare_import(lib_dir=None) -> None:
         preload_cuda_libraries(lib_dir)
 
 
-def pick_context(mx, gpus: list[Gpu]):
-    """(context, message): gpu(0) when MXNet can compute there, else the CPU and why."""
-    head = f"MXNet {mx.__version__}"
-    if not mx.runtime.Features().is_enabled("CUDA"):
-        where = (f"the {describe(gpus[0])} stays unused, since this build never uses a GPU"
-                 if gpus else "no GPU here")
-        return mx.cpu(), (f"{head} (CPU build, package mxnet) computes on cpu(0): {where}. "
-                          "For a GPU: mxnet-cu112 on a T4, L4 or A100 (on Colab the "
-                          "first cell of a chapter installs it).")
-    if mx.context.num_gpus() == 0:
-        return mx.cpu(), f"{head} (CUDA build) sees no GPU, so it computes on cpu(0)."
-    gpu = gpus[0] if gpus else Gpu("gpu(0)", None)
-    if gpu.capability and not kernels_for(gpu.capability):
-        return mx.cpu(), no_kernels_message(gpu)
-    try:  # a tiny kernel proves the GPU can run MXNet's code
-        (mx.nd.ones((2,), ctx=mx.gpu(0)) * 2).asnumpy()
-    except mx.base.MXNetError as err:
-        first_line = str(err).strip().splitlines()[0][:200]
-        return mx.cpu(), f"{head} cannot use the {describe(gpu)} ({first_line}); using cpu(0)."
-    code = f", running its {kernel_for(gpu.capability)} code" if gpu.capability else ""
-    return mx.gpu(0), f"{head} (CUDA build) computes on gpu(0): {describe(gpu)}{code}."
-
-
 def setup_mxnet(lib_dir=None, log=print):
     """Make `import mxnet` work here (CPU or CUDA build), import it, print which
     device it computes on, and return that context."""
     prepare_import(lib_dir)
-    import mxnet as mx
-    ctx, message = pick_context(mx, query_gpus())
+    import mxnet  # noqa: F401  (after the shims and libraries above)
+
+    from ..device import choose_context
+    ctx, message = choose_context()
     log(message)
     return ctx
 

@@ -20,7 +20,11 @@ def mean_pairwise_distance(images_nhwc: np.ndarray, size: int = 16) -> float:
     return float(np.sqrt(d2)[np.triu_indices(n, 1)].mean())
 
 
-def diversity_score(fake_nhwc: np.ndarray, real_nhwc: np.ndarray) -> float:
+def diversity(fake_nhwc: np.ndarray, real_nhwc: np.ndarray, max_real: int | None = None) -> float:
     """Spread of generated images relative to real ones: ~1 is as varied as the data,
-    near 0 means mode collapse (every sample the same picture)."""
+    near 0 means mode collapse (every sample the same picture). With `max_real`, at
+    most that many real images (a fixed random choice) stand for the data."""
+    if max_real is not None and len(real_nhwc) > max_real:
+        pick = np.random.default_rng(0).choice(len(real_nhwc), max_real, replace=False)
+        real_nhwc = real_nhwc[np.sort(pick)]
     return mean_pairwise_distance(fake_nhwc) / mean_pairwise_distance(real_nhwc)

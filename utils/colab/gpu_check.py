@@ -1,11 +1,11 @@
 """GPU self-check: does MXNet really compute on this GPU, and how fast?
 
-    python -m utils.gpu_check         # every stage on gpu(0)
-    python -m utils.gpu_check --cpu   # the same stages on the CPU (a machine with no GPU)
+    python -m utils.colab.gpu_check         # every stage on gpu(0)
+    python -m utils.colab.gpu_check --cpu   # the same stages on the CPU (a machine with no GPU)
 
 Stages, each printing PASS or FAIL and one line of detail:
 
-1. import        MXNet imports (through utils.colab, which loads the CUDA 11 libraries);
+1. import        MXNet imports (through utils.colab.setup, which loads the CUDA 11 libraries);
 2. device        which GPU, its compute capability, and whether mxnet-cu112 has code for it;
 3. elementwise   a simple kernel, compared with NumPy;
 4. convolution   a convolution forward and backward (cuDNN on a GPU), compared with the
@@ -26,7 +26,8 @@ import time
 
 import numpy as np
 
-from . import colab
+from ..device import choose_context
+from . import setup as colab
 
 
 class StageFailed(Exception):
@@ -67,7 +68,7 @@ def conv_reference_grads(x, w, g, stride, pad):
     return dxp[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]], dw
 
 
-def relative_error(got, want) -> float:
+def max_relative_error(got, want) -> float:
     """Largest difference, relative to the largest value of the reference."""
     return float(np.abs(got - want).max() / max(np.abs(want).max(), 1e-12))
 
@@ -87,10 +88,10 @@ def stage_device(state: State) -> str:
     if state.use_cpu:
         state.ctx = mx.cpu()
         return f"cpu(0), {os.environ.get('OMP_NUM_THREADS', '?')} OpenMP threads (--cpu)"
-    ctx, message = colab.pick_context(mx, colab.query_gpus())
+    ctx, message = choose_context()
     if ctx.device_type != "gpu":
         raise StageFailed(f"{message} To run the stages on the CPU instead: "
-                          "python -m utils.gpu_check --cpu")
+                          "python -m utils.colab.gpu_check --cpu")
     state.ctx = ctx
     free, total = mx.context.gpu_memory_info(0)
     return f"{message} Memory: {free / 2**30:.1f} of {total / 2**30:.1f} GiB free."
@@ -100,7 +101,7 @@ def stage_elementwise(state: State) -> str:
     nd = state.mx.nd
     a = np.linspace(-3, 3, 1_000_003, dtype=np.float32)  # odd size: no lucky alignment
     got = (nd.array(a, ctx=state.ctx) * 2 + 1).tanh().asnumpy()
-    error = relative_error(got, np.tanh(a.astype(np.float64) * 2 + 1))
+    error = max_relative_error(got, np.tanh(a.astype(np.float64) * 2 + 1))
     if error > 1e-5:
         raise StageFailed(f"tanh(2a + 1) differs from NumPy by {error:.1e} (relative)")
     return f"tanh(2a + 1) on 1,000,003 numbers matches NumPy (relative error {error:.1e})"
@@ -137,7 +138,7 @@ def stage_convolution(state: State) -> str:
         want = conv_on(mx, mx.cpu(), x, w, g, stride, pad)
         # Ampere and newer may run float32 convolutions in TF32 (10-bit mantissa).
         against, tolerance = "MXNet on the CPU", 1e-2
-    errors = [relative_error(a, b) for a, b in zip(got, want)]
+    errors = [max_relative_error(a, b) for a, b in zip(got, want)]
     detail = (f"forward {errors[0]:.1e}, grad input {errors[1]:.1e}, grad weight "
               f"{errors[2]:.1e} (relative, tolerance {tolerance:.0e}) against {against}")
     if max(errors) > tolerance:
@@ -150,7 +151,8 @@ def stage_convolution(state: State) -> str:
 
 def stage_dcgan(state: State) -> str:
     """The DCGAN networks and training step of the chapters, at the paper's width."""
-    from . import profiles, training
+    from .. import profiles
+    from ..gan import training
     nd = state.mx.nd
     profile = dataclasses.replace(profiles.PROFILES["quick"], ngf=64, ndf=64, batch_size=64)
     G, D = training.build_networks(profile, state.ctx)
@@ -206,7 +208,7 @@ def run_stage(name: str, stage, state: State) -> tuple[bool, str]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m utils.gpu_check",
+    parser = argparse.ArgumentParser(prog="python -m utils.colab.gpu_check",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--cpu", action="store_true",
                         help="run every stage on the CPU (to see the check work without a GPU)")

@@ -4,16 +4,18 @@ shows this code.
 
 The numeric parts (norms, exemplar choice, averages, directions, captions) are plain
 numpy functions of codes and classifier scores, so they are tested without a
-generator. `latent.lerp`, `latent.slerp` and `latent.path` stay where they are.
+generator. The paths themselves (lerp, slerp) are in `paths`.
 """
 from __future__ import annotations
 
 import ipywidgets as w
 import numpy as np
 
-from . import attributes, latent, plots, training
+from ..display import plots
+from ..gan import training
+from . import attributes, paths
 from .attributes import LABELS
-from .widgets import FrameSlider, image_jpeg
+from ..display.widgets import FrameSlider, image_jpeg
 
 
 # -- interpolation --------------------------------------------------------------------
@@ -24,12 +26,12 @@ def codes_for_seeds(seeds, nz: int = 100) -> np.ndarray:
 
 def path_norms(z0, z1, steps: int) -> dict[str, np.ndarray]:
     """|z| at each step of the straight (lerp) and the spherical (slerp) path."""
-    return {how: np.linalg.norm(latent.path(z0, z1, steps, how), axis=1) for how in ("lerp", "slerp")}
+    return {how: np.linalg.norm(paths.path(z0, z1, steps, how), axis=1) for how in ("lerp", "slerp")}
 
 
 def interpolation_frames(G, z0, z1, steps: int, ctx) -> dict[str, np.ndarray]:
     """Images along both paths: {"lerp": (steps, 64, 64, 3), "slerp": ...}, uint8."""
-    return {how: training.sample(G, latent.path(z0, z1, steps, how), ctx) for how in ("lerp", "slerp")}
+    return {how: training.sample(G, paths.path(z0, z1, steps, how), ctx) for how in ("lerp", "slerp")}
 
 
 def side_by_side(*pictures: np.ndarray, pad: int = 4) -> np.ndarray:
@@ -53,7 +55,7 @@ def interpolation_slider(G, z0, z1, ctx, steps: int = 15, zoom: int = 2) -> Fram
 def seed_pair_picture(G, ctx, seed0: int, seed1: int, t: float, nz: int = 100) -> np.ndarray:
     """The live widget's callback: lerp and slerp images at t between two seeds' codes."""
     z0, z1 = codes_for_seeds([seed0, seed1], nz)
-    codes = np.stack([latent.lerp(z0, z1, t), latent.slerp(z0, z1, t)])
+    codes = np.stack([paths.lerp(z0, z1, t), paths.slerp(z0, z1, t)])
     return side_by_side(*training.sample(G, codes, ctx))
 
 
@@ -91,7 +93,7 @@ class SeedInterpolation:
 
 def walk_grid(G, starts: np.ndarray, ends: np.ndarray, steps: int, ctx) -> np.ndarray:
     """One slerp walk per row, from starts[i] to ends[i]: (rows * steps, 64, 64, 3)."""
-    codes = np.concatenate([latent.path(a, b, steps, "slerp") for a, b in zip(starts, ends)])
+    codes = np.concatenate([paths.path(a, b, steps, "slerp") for a, b in zip(starts, ends)])
     return training.sample(G, codes, ctx)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from mxnet import autograd, gluon, init, nd
 
 from . import checkpoints, monitor, networks
-from .data import to_uint8
+from ..data import to_uint8
 
 bce = gluon.loss.SigmoidBinaryCrossEntropyLoss()  # sigmoid + BCE on raw logits
 
@@ -122,12 +122,14 @@ def sample(G, z, ctx):
     return to_uint8(G(z))
 
 
-def train(G, D, batches, profile, ctx, fixed_z, out=None, log=monitor.write):
+def train(G, D, batches, profile, ctx, fixed_z, out=None, log=monitor.write, step=None):
     """Train for profile.epochs and return the history: per-iteration statistics, the
-    fixed-noise samples after every epoch, the log. With a folder `out`, a checkpoint
-    is written there after every epoch and on an interrupt, and training resumes
-    from it. Logs one line per epoch; a progress bar shows the iterations between."""
+    fixed-noise samples after every epoch, the log. `step` (default: train_step) is
+    called once per batch with train_step's arguments. With a folder `out`, a
+    checkpoint is written there after every epoch and on an interrupt, and training
+    resumes from it. Logs one line per epoch; a progress bar shows the iterations between."""
     ctxs = contexts(ctx)
+    step = step or train_step
     trainer_g, trainer_d = build_trainers(G, D, profile)
     state = checkpoints.resume(out, G, D, trainer_g, trainer_d, profile, log) if out \
         else checkpoints.fresh_state()
@@ -140,8 +142,8 @@ def train(G, D, batches, profile, ctx, fixed_z, out=None, log=monitor.write):
                 reals = gluon.utils.split_and_load(real, ctxs, even_split=False)
                 zs = [nd.random.normal(0, 1, (r.shape[0], profile.nz, 1, 1), ctx=r.context) for r in reals]
                 noise = profile.instance_noise * (1.0 - state["iteration"] / total)  # decays to 0
-                pending.append(train_step(G, D, trainer_g, trainer_d, reals, zs,
-                                          profile.real_label, noise))
+                pending.append(step(G, D, trainer_g, trainer_d, reals, zs,
+                                    profile.real_label, noise))
                 state["iteration"] += 1
                 state["batch"] += 1
                 bar.step(pending)  # reads a recent step's losses every few iterations

@@ -12,10 +12,9 @@ trained on the embedded faces, and `trained_classifier` says so.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import inspect
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -24,13 +23,12 @@ import numpy as np
 from mxnet import autograd, gluon, nd
 from mxnet.gluon import nn
 
-from . import faces
-from .download import cache_dir
+from .. import cache
+from ..data import faces, to_float
 
 LABELS = ("smiling", "glasses", "dark_hair")
 SMILE_THRESHOLD = 0.33  # smile in [-1, 1]: above this the mouth clearly curves up
 DARK_HAIR = ("black", "brown")
-RETRAIN_ENV = "GANBOOK_RETRAIN"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,12 +71,6 @@ def labels(attrs: dict) -> np.ndarray:
                      dark & visible], axis=1).astype(np.float32)
 
 
-def to_input(images: np.ndarray) -> np.ndarray:
-    """uint8 (n, 64, 64, 3) -> float32 (n, 3, 64, 64) in [-1, 1], the layout MXNet's
-    convolutions expect."""
-    return (images.astype(np.float32) / 127.5 - 1.0).transpose(0, 3, 1, 2)
-
-
 def build(width: int) -> nn.HybridSequential:
     """A strided convolution (64 -> 32: as cheap as shrinking the picture first, but
     it still sees the mouth's thin line at full resolution), then three
@@ -112,7 +104,7 @@ def fit(net, x: np.ndarray, y: np.ndarray, s: Settings, ctx) -> None:
 
 def predict(net, images: np.ndarray, ctx, batch: int = 500) -> np.ndarray:
     """Probabilities (n, 3) in LABELS order for uint8 (n, 64, 64, 3) images."""
-    out = [net(nd.array(to_input(images[i:i + batch]), ctx=ctx)).sigmoid().asnumpy()
+    out = [net(nd.array(to_float(images[i:i + batch]), ctx=ctx)).sigmoid().asnumpy()
            for i in range(0, len(images), batch)]
     return np.concatenate(out)
 
@@ -137,7 +129,7 @@ def train(s: Settings, ctx):
     t0 = time.time()
     images, attrs = faces.make_faces(s.n_train, seed=s.train_faces_seed)
     net = new_net(s, ctx)
-    fit(net, to_input(images), labels(attrs), s, ctx)
+    fit(net, to_float(images), labels(attrs), s, ctx)
     seconds = time.time() - t0
     test_images, test_attrs = faces.make_faces(s.n_test, seed=s.test_faces_seed)
     held_out = accuracy(predict(net, test_images, ctx), labels(test_attrs))
@@ -145,21 +137,15 @@ def train(s: Settings, ctx):
                  "n_train": s.n_train, "n_test": s.n_test}
 
 
-def cache_key(s: Settings) -> str:
-    """Changes with the settings, this module's code and the face drawing code."""
-    h = hashlib.sha256(json.dumps(dataclasses.asdict(s), sort_keys=True).encode())
-    for module in (faces, inspect.getmodule(cache_key)):
-        h.update(inspect.getsource(module).encode())
-    return h.hexdigest()[:16]
-
-
 def cache_folder(s: Settings) -> Path:
-    return cache_dir() / "classifiers" / f"attributes-{cache_key(s)}"
+    """Keyed by the settings, this module's code and the face drawing code
+    (comments and docstrings do not count)."""
+    code = cache.code_fingerprint(faces, sys.modules[__name__])
+    return cache.cache_dir() / "classifiers" / f"attributes-{cache.key(dataclasses.asdict(s), code)}"
 
 
 def save(folder: Path, net, report: dict) -> None:
     """Weights, then the report; the report's presence marks a finished classifier."""
-    folder.mkdir(parents=True, exist_ok=True)
     net.save_parameters(str(folder / "classifier.params"))
     tmp = folder / "report.json.tmp"
     tmp.write_text(json.dumps(report))
@@ -176,12 +162,16 @@ def trained_classifier(profile_name: str, ctx):
     """The profile's classifier: from the cache, or trained now (and cached).
     Returns (net, report); the report holds the held-out accuracy per label."""
     s = settings_for(profile_name)
-    folder = cache_folder(s)
-    if (folder / "report.json").exists() and not os.environ.get(RETRAIN_ENV):
-        net, report = load(folder, s, ctx)
-        print(f"Reusing the attribute classifier from the cache (trained in {report['seconds']} s).")
+
+    def make(folder):
+        net, report = train(s, ctx)
+        save(folder, net, report)
         return net, report
-    net, report = train(s, ctx)
-    save(folder, net, report)
-    print(f"Trained the attribute classifier on {s.n_train} faces in {report['seconds']} s.")
+
+    (net, report), reused = cache.reuse_or_make(cache_folder(s), "report.json",
+                                                lambda folder: load(folder, s, ctx), make)
+    if reused:
+        print(f"Reusing the attribute classifier from the cache (trained in {report['seconds']} s).")
+    else:
+        print(f"Trained the attribute classifier on {s.n_train} faces in {report['seconds']} s.")
     return net, report

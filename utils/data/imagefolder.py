@@ -32,13 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .download import cache_dir
+from ..cache import cache_dir
 
 SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
-# The face in a 250x250 LFW photo sits roughly in rows 70:195, columns 78:172 (the
-# crop scikit-learn uses); a square box (rows r0:r1, columns c0:c1) around it, so
-# faces are not squashed when resized to a square.
-LFW_FACE_BOX = (70, 195, 62, 187)
 CACHE_VERSION = 1     # bump when decoding changes, so older cached arrays are not reused
 IN_PROCESS_BELOW = 200  # fewer files than this: starting workers costs more than it saves
 MAX_NAMED = 5         # skipped files named in the warning

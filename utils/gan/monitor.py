@@ -105,22 +105,10 @@ def epoch_line(epoch, epochs, iteration, total, stats, speed) -> str:
             f"D(x) {m[3]:.2f}  D(G(z)) {m[4]:.2f}  {speed:5.0f} samples/s")
 
 
-_data_spread: dict = {}
-
-
-def diversity(samples: np.ndarray, images: np.ndarray) -> float:
-    """Spread of the samples against the data's (1: as varied as the data)."""
-    key = (id(images), len(images))
-    if key not in _data_spread:  # 256 random training images stand for the data
-        pick = np.random.default_rng(0).choice(len(images), min(256, len(images)), replace=False)
-        _data_spread[key] = metrics.mean_pairwise_distance(images[np.sort(pick)])
-    return metrics.mean_pairwise_distance(samples) / _data_spread[key]
-
-
 def warn_if_collapsed(epoch_samples: list, images: np.ndarray, log=print) -> bool:
     """Warn when the fixed-noise samples, once varied, turn alike (mode collapse).
     At the start every sample looks the same anyway, so only a drop counts."""
-    scores = [diversity(s, images) for s in epoch_samples]
+    scores = [metrics.diversity(s, images, max_real=256) for s in epoch_samples]
     collapsed = scores[-1] < COLLAPSE_BELOW and max(scores) >= 2 * COLLAPSE_BELOW
     if collapsed:
         log(f"warning: the samples look alike (diversity {scores[-1]:.2f}, was up to "
@@ -142,7 +130,7 @@ def save_pictures(out, state: dict, iters_per_epoch: int) -> None:
     import matplotlib.pyplot as plt
     from PIL import Image
 
-    from . import plots
+    from ..display import plots
     folder = Path(out) / "samples"
     folder.mkdir(parents=True, exist_ok=True)
     grid = plots.grid(state["epoch_samples"][-1], ncols=8)

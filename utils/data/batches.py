@@ -1,11 +1,7 @@
 """Turning a uint8 image array into shuffled training batches in [-1, 1]."""
 from __future__ import annotations
 
-import os
-
 import numpy as np
-
-from . import download, faces, imagefolder
 
 
 def to_float(images_nhwc: np.ndarray) -> np.ndarray:
@@ -55,21 +51,3 @@ class Batches:
             if self.flip:  # a mirrored face is still a face: twice the variety for free
                 batch[mirror] = batch[mirror, :, ::-1]
             yield to_float(batch)
-
-
-# --- Where the training images come from --------------------------------------------
-
-DATA_ENV = "GANBOOK_DATA"
-
-
-def training_images(profile):
-    """(images, attributes) for the profile: the embedded faces with their known
-    attributes, or (attributes None) the images of the folder named by GANBOOK_DATA
-    (any folder: centre squares), else LFW (downloaded from its mirror, checked,
-    extracted into the cache, and cropped around the face)."""
-    if profile.data == "faces":
-        return faces.make_faces(profile.num_images, profile.seed)
-    if os.environ.get(DATA_ENV):
-        return imagefolder.load_images(os.environ[DATA_ENV], 64), None
-    return imagefolder.load_images(download.lfw_folder("lfw"), 64,
-                                   face_box=imagefolder.LFW_FACE_BOX), None

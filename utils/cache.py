@@ -1,0 +1,78 @@
+"""The book's cache folder, and the one rule for reusing what it holds.
+
+Downloads, decoded image folders, finished training runs and trained classifiers
+all live under one folder: $GANBOOK_CACHE, else ~/.cache/gan-book. Something
+trained is stored under a *key* that covers everything that changes its result:
+its settings, its data and the code that trains it. `code_fingerprint` reads
+that code as Python's parser does, so comments, docstrings and layout do not
+count, while a change to one character of the arithmetic does.
+
+Nothing here imports MXNet, so data preparation stays light.
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import inspect
+import json
+import os
+import textwrap
+from pathlib import Path
+
+CACHE_ENV = "GANBOOK_CACHE"
+RETRAIN_ENV = "GANBOOK_RETRAIN"  # set to 1: train again even when the cache holds a result
+
+
+def cache_dir() -> Path:
+    """$GANBOOK_CACHE, else ~/.cache/gan-book."""
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "gan-book")
+
+
+def retrain_requested() -> bool:
+    return os.environ.get(RETRAIN_ENV, "").strip().lower() not in ("", "0", "false", "no")
+
+
+class _NoDocstrings(ast.NodeTransformer):
+    """Drops the docstring of every module, class and function."""
+
+    def _strip(self, node):
+        self.generic_visit(node)
+        body = node.body
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                and isinstance(body[0].value.value, str):
+            node.body = body[1:] or [ast.Pass()]
+        return node
+
+    visit_Module = visit_ClassDef = visit_FunctionDef = visit_AsyncFunctionDef = _strip
+
+
+def normalised_source(obj) -> str:
+    """The code of a module, class or function as the parser sees it: no comments,
+    no docstrings, one layout. Works for functions defined in a notebook cell too."""
+    source = textwrap.dedent(inspect.getsource(obj))
+    tree = _NoDocstrings().visit(ast.parse(source))
+    return ast.dump(tree, annotate_fields=False, include_attributes=False)
+
+
+def code_fingerprint(*objects) -> str:
+    """sha256 over the normalised code of each object, in order."""
+    h = hashlib.sha256()
+    for obj in objects:
+        h.update(normalised_source(obj).encode())
+    return h.hexdigest()
+
+
+def key(*parts) -> str:
+    """A short key from JSON-able parts (settings, digests)."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def reuse_or_make(folder: Path, done: str, load, make):
+    """load(folder) when folder/done marks a finished result (and no retrain was asked
+    for); else make(folder), which must write folder/done last. Returns (result, reused)."""
+    if (folder / done).exists() and not retrain_requested():
+        return load(folder), True
+    if retrain_requested():
+        (folder / done).unlink(missing_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    return make(folder), False

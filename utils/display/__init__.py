@@ -1,0 +1,1 @@
+"""What a chapter shows: image grids and curves, sliders, and the package's own code."""

@@ -1,0 +1,92 @@
+"""A training run kept in a cache folder, so it is never repeated needlessly.
+
+A run is identified by everything that changes its result: the profile's settings,
+the training images, the fixed noise, the checkpoint format, the networks'
+architecture and the code that trains them: the step actually handed to the
+engine (a chapter may pass its own) and the engine's modules, read without
+comments and docstrings (`cache.code_fingerprint`). Change any of these and the
+key changes, so a stale run is never reused. The run's folder is the engine's
+output folder: its checkpoint lets an interrupted run continue, and ``run.json``
+marks a finished one.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import cache
+from ..data import batches as batches_module
+from ..data import Batches, training_images
+from . import checkpoints, matmul_conv, networks, training
+
+DONE = "run.json"
+
+
+def run_key(profile, images: np.ndarray, fixed_z: np.ndarray, G=None, D=None, step=None) -> str:
+    """16 hex digits that change whenever the run's result would."""
+    step = step or training.train_step
+    code = cache.code_fingerprint(step, training, networks, matmul_conv, batches_module.Batches)
+    architecture = [repr(net) for net in (G, D) if net is not None]
+    return cache.key(profile.settings(),
+                     hashlib.sha256(np.ascontiguousarray(images)).hexdigest(),
+                     hashlib.sha256(np.ascontiguousarray(fixed_z, np.float32)).hexdigest(),
+                     checkpoints.FORMAT, code, architecture)
+
+
+def run_folder(profile, images, fixed_z, G=None, D=None, step=None) -> Path:
+    return cache.cache_dir() / "runs" / f"dcgan-{profile.name}-{run_key(profile, images, fixed_z, G, D, step)}"
+
+
+def _mark_done(folder: Path, history: dict) -> None:
+    tmp = folder / (DONE + ".tmp")
+    tmp.write_text(json.dumps({"seconds": history["seconds"],
+                               "finished": time.strftime("%Y-%m-%d %H:%M")}))
+    os.replace(tmp, folder / DONE)
+
+
+def load(folder: Path, G, D) -> dict:
+    """The finished run's weights into G and D; returns its history."""
+    arrays, meta = checkpoints.read(folder / checkpoints.CHECKPOINT)
+    for tag, net in (("G", G), ("D", D)):
+        checkpoints.load_weights(folder, tag, net, arrays)
+    history = {"stats": arrays["stats"], "epoch_samples": arrays["epoch_samples"],
+               "seconds": meta["seconds"], "log": meta["log"]}
+    history.update(json.loads((folder / DONE).read_text()))
+    return history
+
+
+def train_or_reuse(G, D, batches, profile, ctx, fixed_z, images, step=None) -> dict:
+    """Train G and D with `step` (see training.train), or load the finished run with
+    the same key from the cache. Says which it did. An interrupted run continues."""
+    folder = run_folder(profile, images, fixed_z, G, D, step)
+
+    def make(folder):
+        if cache.retrain_requested():  # start over, not from the last checkpoint
+            (folder / checkpoints.CHECKPOINT).unlink(missing_ok=True)
+        history = training.train(G, D, batches, profile, ctx, fixed_z, out=folder, step=step)
+        _mark_done(folder, history)
+        print(f"Trained in {history['seconds'] / 60:.1f} min.")
+        return history
+
+    history, reused = cache.reuse_or_make(folder, DONE, lambda f: load(f, G, D), make)
+    if reused:
+        print(f"Reusing the finished run from the cache (trained {history['finished']}, "
+              f"{history['seconds'] / 60:.1f} min; same settings, data and code). "
+              f"Set {cache.RETRAIN_ENV}=1 to train again. Its training log:")
+        print("\n".join(history["log"]))
+    return history
+
+
+def trained_networks(profile, ctx):
+    """The DCGAN chapter's G and D for this profile: its finished run from the cache,
+    or trained now (seconds in `quick`, minutes in `default`). Returns (G, D, history)."""
+    images, _ = training_images(profile)
+    batches = Batches(images, profile.batch_size, seed=profile.seed, flip=profile.flip)
+    G, D = training.build_networks(profile, ctx, seed=profile.seed)
+    history = train_or_reuse(G, D, batches, profile, ctx, training.fixed_noise(profile), images)
+    return G, D, history
