@@ -13,7 +13,7 @@ process and of its largest worker (ru_maxrss), and the peak of the whole process
 tree sampled from /proc every 50 ms (summed RSS, which counts pages shared by the
 forked workers twice, and PSS, which shares them out fairly).
 
-Goals (issue #3): first < 20 s, reload < 1 s, peak memory < 450 MB.
+Goals: first < 20 s, reload < 1 s, peak memory < 450 MB.
 
     .venv/bin/python bench/bench_prepare.py [--n 13233] [--keep FOLDER]
 """

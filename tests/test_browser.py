@@ -1,4 +1,4 @@
-"""Browser test of the built HTML book (issue #8).
+"""Browser test of the built HTML book.
 
 What it checks, on a fresh build of the book:
 
@@ -9,7 +9,7 @@ a. every page in ``_toc.yml`` (front matter and chapters, English and 中文) is
 b. the 中文 pages hold Chinese prose, a CJK font is installed, CJK text renders as
    glyphs and not as identical "tofu" boxes, and a screenshot of the 中文 DCGAN page
    isn't blank;
-c. the static slider of chapter 01 (utils/widgets.py, ``FrameSlider.html``) changes the
+c. the static slider of chapter 01 (utils/display/widgets.py, ``FrameSlider.html``) changes the
    picture when moved (its script shows frame 0 for ``#slider-first``);
 d. the slider works offline: it references no http(s) URL, and every browser run here
    resolves no host name at all (``--host-resolver-rules="MAP * ~NOTFOUND"``);

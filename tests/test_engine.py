@@ -169,7 +169,7 @@ def test_command_line_refuses_to_overwrite_a_run_without_resume(tmp_path):
 
 
 def test_tqdm_disable_turns_the_bar_off(monkeypatch):
-    # tools/execute_chapters.py sets it so stored notebooks hold no bar widget.
+    # tools/build_chapters.py sets it so stored notebooks hold no bar widget.
     monkeypatch.setenv("TQDM_DISABLE", "1")
     with monitor.progress(3) as bar:
         assert bar.tqdm.disable

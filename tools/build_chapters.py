@@ -165,12 +165,14 @@ def execute(nb, folder: Path, profile: str) -> float:
     # The kernel talks over local sockets (IPC), not TCP: nothing to encrypt, nothing
     # for the kernel to warn about.
     with tempfile.TemporaryDirectory() as sockets:
-        km = KernelManager(kernel_name="python3", transport="ipc",
-                           ip=str(Path(sockets) / "kernel"))
+        class IpcKernelManager(KernelManager):
+            def __init__(self, **kw):
+                super().__init__(transport="ipc", ip=str(Path(sockets) / "kernel"), **kw)
+
         # Widget state is not stored: the book shows the self-contained HTML version of
         # each slider, and stored state would make the book fetch a widget manager.
-        _Client(nb, km=km, timeout=None, kernel_name="python3", store_widget_state=False,
-                resources={"metadata": {"path": str(folder)}}).execute()
+        _Client(nb, kernel_manager_class=IpcKernelManager, timeout=None, kernel_name="python3",
+                store_widget_state=False, resources={"metadata": {"path": str(folder)}}).execute()
     seconds = time.time() - start
     nb.metadata["gan_book"] = {"profile": profile, "code_sha256": code_hash(nb),
                                "seconds": round(seconds)}

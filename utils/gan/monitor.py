@@ -56,7 +56,7 @@ class _Bar:
 
     def __init__(self, total: int, initial: int):
         from tqdm.auto import tqdm
-        # TQDM_DISABLE=1 turns the bar off (tools/execute_chapters.py does, so that
+        # TQDM_DISABLE=1 turns the bar off (tools/build_chapters.py does, so that
         # stored notebooks hold no bar widget); tqdm.auto's notebook bar ignores it.
         off = os.environ.get("TQDM_DISABLE", "").lower() not in ("", "0", "false")
         self.tqdm = tqdm(total=total, initial=initial, unit="it", dynamic_ncols=True,
