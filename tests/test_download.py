@@ -34,6 +34,8 @@ class Config:
         self.status = {}         # path -> HTTP error status to answer with
         self.cut_after = {}      # path -> send only this many body bytes, then close
         self.stall = set()       # paths whose body never comes (client must time out)
+        self.drip = set()        # paths whose body comes one byte every 0.05 s
+        self.no_length = set()   # paths sent without Content-Length (end = connection close)
         self.honour_range = True
         self.requests = []       # (path, Range header or None)
 
@@ -64,10 +66,20 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.send_response(200)
         body = data[start:]
-        self.send_header("Content-Length", str(len(body)))
+        if self.path in cfg.no_length:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        else:
+            self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.path in cfg.stall:
             time.sleep(1.0)
+            return
+        if self.path in cfg.drip:
+            for i in range(min(len(body), 100)):
+                self.wfile.write(body[i:i + 1])
+                self.wfile.flush()
+                time.sleep(0.05)
             return
         self.wfile.write(body[:cfg.cut_after.get(self.path, len(body))])
 
@@ -399,3 +411,92 @@ def test_registry_has_the_known_checksums():
     assert v["lfw-funneled"].urls == ("https://ndownloader.figshare.com/files/5976015",)
     assert v["lfw-funneled"].checksum == \
         "b47c8422c8cded889dc5a13418c4bc2abbda121092b3533a83306f90d900100a"
+
+
+# --- What the messages say ---------------------------------------------------------------
+
+def _fail(server, tmp_path, **kw):
+    with pytest.raises(DownloadError) as caught:
+        fetch([server.url("/f.bin")], tmp_path / "f.bin", progress=False, **kw)
+    assert not (tmp_path / "f.bin").exists()
+    return str(caught.value)
+
+
+def test_http_404_is_reported_as_a_missing_file_not_an_unreachable_host(server, tmp_path):
+    message = _fail(server, tmp_path, sha256="0" * 64)
+    assert "HTTP 404 Not Found (the file is not at this address)" in message
+    assert "unreachable" not in message and ".part" not in message
+    assert "save it as" in message and str(tmp_path / "f.bin") in message
+
+
+def test_http_500_says_the_server_failed(server, tmp_path):
+    server.cfg.status["/f.bin"] = 500
+    message = _fail(server, tmp_path, sha256="0" * 64)
+    assert "HTTP 500" in message and "the server failed; it may work later" in message
+
+
+def test_a_timeout_is_named_with_its_length(server, tmp_path):
+    server.cfg.files["/f.bin"] = b"x" * 100
+    server.cfg.stall.add("/f.bin")
+    message = _fail(server, tmp_path, timeout=0.2)
+    assert "timed out" in message
+
+
+def test_a_trickling_server_is_given_up_on(server, tmp_path, monkeypatch):
+    monkeypatch.setattr(download, "RATE_WINDOW_S", 1.0)
+    server.cfg.files["/f.bin"] = b"x" * 1000
+    server.cfg.drip.add("/f.bin")
+    started = time.monotonic()
+    message = _fail(server, tmp_path, min_rate=1000, deadline=60)
+    assert "bytes/s" in message and "the minimum is 1,000" in message
+    assert time.monotonic() - started < 20
+
+
+def test_the_overall_deadline_holds(server, tmp_path, monkeypatch):
+    server.cfg.files["/f.bin"] = b"x" * 1000
+    server.cfg.drip.add("/f.bin")
+    message = _fail(server, tmp_path, min_rate=0, deadline=0.3)
+    assert "deadline of 0.3 s" in message
+
+
+def test_without_checksum_a_file_needs_its_announced_length(server, tmp_path):
+    server.cfg.files["/f.bin"] = b"y" * 1000
+    server.cfg.no_length.add("/f.bin")
+    message = _fail(server, tmp_path)
+    assert "no Content-Length and no checksum" in message and "sha256=" in message
+    server.cfg.no_length.clear()
+    got = fetch([server.url("/f.bin")], tmp_path / "f.bin", progress=False)
+    assert got.read_bytes() == b"y" * 1000
+
+
+def test_a_checksum_mismatch_names_both_digests(server, tmp_path):
+    server.cfg.files["/f.bin"] = b"z" * 10
+    with pytest.raises(ChecksumError) as caught:
+        fetch([server.url("/f.bin")], tmp_path / "f.bin", sha256="0" * 64, progress=False)
+    assert "sha256 mismatch (expected " + "0" * 64 in str(caught.value)
+    assert hashlib.sha256(b"z" * 10).hexdigest() in str(caught.value)
+    assert not (tmp_path / "f.bin").exists()
+
+
+def test_a_truncated_archive_says_so_and_leaves_nothing(tmp_path):
+    whole = io.BytesIO()
+    with tarfile.open(fileobj=whole, mode="w:gz") as tar:
+        for i in range(20):
+            data = np.random.default_rng(i).bytes(20_000)
+            info = tarfile.TarInfo(f"lfw/p{i}.jpg")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    cut = tmp_path / "lfw.tgz"
+    cut.write_bytes(whole.getvalue()[: len(whole.getvalue()) // 2])
+    with pytest.raises(download.ArchiveError, match=r"lfw.tgz cannot be extracted: it ends too early"):
+        safe_extract(cut, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    assert not list(tmp_path.glob(".out.partial-*"))
+
+
+def test_a_file_that_is_not_an_archive_says_so(tmp_path):
+    page = tmp_path / "lfw.tgz"
+    page.write_text("<html>Not found</html>")
+    with pytest.raises(download.ArchiveError, match="it is not a tar archive"):
+        safe_extract(page, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

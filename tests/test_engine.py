@@ -117,10 +117,19 @@ def test_two_cpu_contexts_train_data_parallel(tmp_path):
 
 def test_collapse_warning_needs_a_drop_in_diversity():
     varied, same = IMAGES[:16], np.repeat(IMAGES[:1], 16, axis=0)
+    # Sixteen faces 85% the same: alike (warn), but not one picture (stop).
+    few = (0.85 * IMAGES[:1].astype(float) + 0.15 * IMAGES[:16]).astype(np.uint8)
+    assert 0.1 <= monitor.metrics.diversity(few, IMAGES, max_real=256) < 0.25
     said = []
-    assert not monitor.warn_if_collapsed([same], IMAGES, said.append)  # a start, not a collapse
-    assert monitor.warn_if_collapsed([varied, same], IMAGES, said.append)
+    assert not monitor.check_collapse([same], IMAGES, said.append)  # a start, not a collapse
+    assert monitor.check_collapse([varied, few], IMAGES, said.append)
     assert len(said) == 1 and "collapsing" in said[0]
+
+
+def test_a_collapse_to_one_picture_stops_the_run():
+    varied, same = IMAGES[:16], np.repeat(IMAGES[:1], 16, axis=0)
+    with pytest.raises(monitor.Diverged, match="collapsed to nearly one picture"):
+        monitor.check_collapse([varied, same], IMAGES)
 
 
 def _cli(*args, env=None, **kw):

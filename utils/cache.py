@@ -19,6 +19,8 @@ import os
 import textwrap
 from pathlib import Path
 
+from .errors import SettingsError
+
 CACHE_ENV = "GANBOOK_CACHE"
 RETRAIN_ENV = "GANBOOK_RETRAIN"  # set to 1: train again even when the cache holds a result
 
@@ -26,6 +28,36 @@ RETRAIN_ENV = "GANBOOK_RETRAIN"  # set to 1: train again even when the cache hol
 def cache_dir() -> Path:
     """$GANBOOK_CACHE, else ~/.cache/gan-book."""
     return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "gan-book")
+
+
+def writable_folder(path: Path, what: str) -> Path:
+    """path itself, once it is known that it is (or can become) a folder this process
+    may write to; otherwise a SettingsError naming `what` and the fix. Leaves nothing
+    behind: a folder made to find out is removed again."""
+    path = Path(path).expanduser()
+    if path.exists() and not path.is_dir():
+        raise SettingsError(f"{what} {path} is a file, not a folder: choose a folder.")
+    made = []
+    try:
+        for folder in reversed([path, *path.parents]):
+            if not folder.exists():
+                folder.mkdir()
+                made.append(folder)
+        probe = path / f".write-test-{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+    except OSError as err:
+        raise SettingsError(f"{what} {path} cannot be written ({err.strerror}): choose a folder "
+                            "you can write to.") from None
+    finally:
+        for folder in reversed(made):
+            folder.rmdir()
+    return path
+
+
+def checked_cache_dir() -> Path:
+    """cache_dir(), checked to be writable: a SettingsError naming GANBOOK_CACHE if not."""
+    return writable_folder(cache_dir(), f"The cache folder (${CACHE_ENV} or ~/.cache/gan-book)")
 
 
 def retrain_requested() -> bool:

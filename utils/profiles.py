@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 import os
 
+from .errors import SettingsError
+
 ENV_VAR = "GANBOOK_PROFILE"
 
 
@@ -52,7 +54,7 @@ def current_profile() -> Profile:
     """The profile named by GANBOOK_PROFILE (``default`` when it is not set)."""
     name = os.environ.get(ENV_VAR, "default").strip().lower() or "default"
     if name not in PROFILES:
-        raise ValueError(
+        raise SettingsError(
             f"{ENV_VAR}={os.environ[ENV_VAR]!r} is not a profile. "
             f"Use one of: {', '.join(PROFILES)} (for example: export {ENV_VAR}=quick).")
     return PROFILES[name]

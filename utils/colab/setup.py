@@ -38,6 +38,8 @@ import warnings
 from pathlib import Path
 from typing import NamedTuple
 
+from ..errors import GanBookError
+
 # Every pinned version, in one place. The first cell installs these; the error
 # messages quote them.
 PINS = {
@@ -92,7 +94,7 @@ COMPILED_SM = ((5, 0), (6, 0), (7, 0), (8, 0), (8, 6))
 GPU_RUNTIME_HINT = "Colab: Runtime > Change runtime type > T4 GPU (or L4, A100)"
 
 
-class SetupError(RuntimeError):
+class SetupError(GanBookError, RuntimeError):
     """Something MXNet needs is missing; the message says what to do."""
 
 

@@ -18,6 +18,7 @@ here imports MXNet, so the data can be prepared before the framework is loaded.
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 import http.client
 import os
@@ -26,17 +27,24 @@ import socket
 import stat
 import tarfile
 import tempfile
+import time
 import urllib.error
 import urllib.request
+import zlib
 from pathlib import Path
 
+from ..errors import GanBookError
+
 TIMEOUT_S = 30          # per socket operation: a stalled mirror fails instead of hanging
+DEADLINE_S = 3600       # a whole download (one mirror, all its attempts) may take this long
+MIN_RATE = 10_000       # bytes/s: slower than this, measured over RATE_WINDOW_S, gives up
+RATE_WINDOW_S = 30
 CHUNK = 1 << 20         # bytes read per call: small enough for a smooth progress bar
 ATTEMPTS_PER_MIRROR = 3  # interrupted transfers are resumed this many times per mirror
 USER_AGENT = "gan-book-downloader/1.0 (+https://github.com)"
 
 
-class DownloadError(RuntimeError):
+class DownloadError(GanBookError, RuntimeError):
     """No mirror delivered the file; the message says how to place it by hand."""
 
 
@@ -44,7 +52,11 @@ class ChecksumError(DownloadError):
     """A file's content is not the one expected (names expected vs got)."""
 
 
-class UnsafeArchiveError(ValueError):
+class ArchiveError(GanBookError, ValueError):
+    """A file that is not a readable tar archive: truncated, damaged, or something else."""
+
+
+class UnsafeArchiveError(GanBookError, ValueError):
     """An archive member would escape the target folder or is a device/FIFO."""
 
 
@@ -94,6 +106,32 @@ class _Interrupted(OSError):
     """The connection ended before the announced number of bytes arrived."""
 
 
+class _TooSlow(OSError):
+    """The transfer went on past the deadline, or slower than the minimum rate."""
+
+
+class _Pace:
+    """Gives up (_TooSlow) past `deadline` seconds, or when fewer than `min_rate`
+    bytes/s arrived over the last RATE_WINDOW_S seconds."""
+
+    def __init__(self, deadline: float, min_rate: float):
+        self.start = time.monotonic()
+        self.deadline, self.min_rate, self.window = deadline, min_rate, RATE_WINDOW_S
+        self.mark, self.since_mark = self.start, 0
+
+    def check(self, n_bytes: int) -> None:
+        now = time.monotonic()
+        if now - self.start > self.deadline:
+            raise _TooSlow(f"not finished after the deadline of {self.deadline:g} s")
+        self.since_mark += n_bytes
+        if now - self.mark >= self.window:
+            rate = self.since_mark / (now - self.mark)
+            if rate < self.min_rate:
+                raise _TooSlow(f"only {rate:,.0f} bytes/s over {now - self.mark:.0f} s "
+                               f"(the minimum is {self.min_rate:,.0f})")
+            self.mark, self.since_mark = now, 0
+
+
 def _open(url: str, offset: int, timeout: float):
     """GET url, asking for bytes from offset on when a partial file exists."""
     req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
@@ -114,9 +152,12 @@ def _resume_offset(resp, offset: int, part: Path) -> int:
     return 0  # 200: Range ignored (or not asked for): start over
 
 
-def _transfer(url: str, part: Path, timeout: float, progress: bool, label: str) -> None:
+def _transfer(url: str, part: Path, timeout: float, progress: bool, label: str,
+              pace: _Pace) -> int | None:
     """Download url into part, appending to what part already holds when the
-    server supports Range. Raises _Interrupted when the body ends early."""
+    server supports Range. Returns the length the server announced (None when it
+    sent no Content-Length). Raises _Interrupted when the body ends early and
+    _TooSlow when `pace` gives up."""
     from tqdm.auto import tqdm
 
     offset = part.stat().st_size if part.exists() else 0
@@ -125,7 +166,7 @@ def _transfer(url: str, part: Path, timeout: float, progress: bool, label: str) 
     except urllib.error.HTTPError as e:
         if e.code == 416 and offset:  # nothing after offset: .part may already be whole
             e.close()
-            return
+            return offset
         raise
     with resp:
         start = _resume_offset(resp, offset, part)
@@ -137,51 +178,68 @@ def _transfer(url: str, part: Path, timeout: float, progress: bool, label: str) 
             f.seek(start)
             f.truncate()
             done = start
-            while block := resp.read(CHUNK):
+            # read1: whatever has arrived (up to CHUNK), so a server that trickles
+            # bytes cannot keep one read waiting forever.
+            while block := resp.read1(CHUNK):
                 f.write(block)
                 done += len(block)
                 bar.update(len(block))
+                pace.check(len(block))
     if total is not None and done < total:
         raise _Interrupted(f"connection closed after {done:,} of {total:,} bytes")
+    return total
 
 
-def _transfer_with_retries(url, part, timeout, progress, label) -> None:
+def _transfer_with_retries(url, part, timeout, progress, label, pace) -> int | None:
     """_transfer, resumed up to ATTEMPTS_PER_MIRROR times when the connection breaks."""
     for attempt in range(1, ATTEMPTS_PER_MIRROR + 1):
         try:
-            return _transfer(url, part, timeout, progress, label)
+            return _transfer(url, part, timeout, progress, label, pace)
         except (_Interrupted, http.client.IncompleteRead, ConnectionResetError,
                 socket.timeout, TimeoutError):
             if attempt == ATTEMPTS_PER_MIRROR:
                 raise
 
 
-def _from_mirror(url, part, expected, timeout, progress, label) -> None:
+class _Unverifiable(OSError):
+    """No checksum and no Content-Length: a complete file cannot be told from a cut one."""
+
+
+def _from_mirror(url, part, expected, timeout, progress, label, pace) -> None:
     """Fetch url into part and verify it. A wrong file is deleted; when it was a
     resumed .part (perhaps begun from another version of the file), it is fetched
-    once more from scratch before ChecksumError is raised."""
+    once more from scratch before ChecksumError is raised. Without a checksum the
+    file counts as complete only when its length matched the announced one."""
     resumed = part.exists() and part.stat().st_size > 0
-    _transfer_with_retries(url, part, timeout, progress, label)
+    total = _transfer_with_retries(url, part, timeout, progress, label, pace)
+    if expected is None and total is None:
+        part.unlink(missing_ok=True)
+        raise _Unverifiable("the server sent no Content-Length and no checksum was given, so "
+                            "a complete file cannot be told from a cut one; pass sha256=...")
     try:
         _check_or_delete(part, expected, f"{label} from {url}")
     except ChecksumError:
         if not resumed:
             raise
-        _transfer_with_retries(url, part, timeout, progress, label)
+        _transfer_with_retries(url, part, timeout, progress, label, pace)
         _check_or_delete(part, expected, f"{label} from {url}")
 
 
 # --- Public: fetch ----------------------------------------------------------------------
 
 def fetch(url_list, dest_path, sha256=None, md5=None, progress=True,
-          timeout: float = TIMEOUT_S) -> Path:
+          timeout: float = TIMEOUT_S, deadline: float = DEADLINE_S,
+          min_rate: float = MIN_RATE) -> Path:
     """Download the first mirror in url_list that works to dest_path; return dest_path.
 
     A complete dest_path with the right checksum is reused without any network
     access. A leftover ``dest_path.part`` is resumed with a Range request
     (restarted when the server ignores Range). The checksum is verified before
     the file is renamed into place, so dest_path is never a corrupt file.
-    404, 500, refused connections and timeouts move on to the next mirror.
+    404, 500, refused connections and timeouts move on to the next mirror. Each
+    mirror gets `deadline` seconds in all and must deliver at least `min_rate`
+    bytes/s (over RATE_WINDOW_S). Without a checksum, a file is kept only when the
+    server announced its length and all of it arrived.
     """
     dest = Path(dest_path)
     expected = _expected(sha256, md5)
@@ -194,7 +252,8 @@ def fetch(url_list, dest_path, sha256=None, md5=None, progress=True,
     failures, checksum_error = [], None
     for url in url_list:
         try:
-            _from_mirror(url, part, expected, timeout, progress, dest.name)
+            _from_mirror(url, part, expected, timeout, progress, dest.name,
+                         _Pace(deadline, min_rate))
         except ChecksumError as e:
             checksum_error = e
             failures.append(f"{url}: {e}")
@@ -206,29 +265,41 @@ def fetch(url_list, dest_path, sha256=None, md5=None, progress=True,
         return dest
     if checksum_error is not None:
         raise checksum_error
-    raise DownloadError(_unreachable_message(dest, url_list, failures, expected))
+    raise DownloadError(_failed_message(dest, url_list, failures, expected, part.exists()))
 
 
 def _reason(e: BaseException) -> str:
-    """A short reason for a failed mirror: 'HTTP 404 Not Found', 'Connection refused'."""
+    """What went wrong with one mirror, in words: 'HTTP 404 Not Found (the file is
+    not at this address)', 'timed out after 30 s', 'Connection refused'."""
     if isinstance(e, urllib.error.HTTPError):
-        return f"HTTP {e.code} {e.reason}"
+        why = ("the file is not at this address" if e.code in (404, 410) else
+               "the server failed; it may work later" if e.code >= 500 else
+               "the server refused the request")
+        return f"HTTP {e.code} {e.reason} ({why})"
     if isinstance(e, urllib.error.URLError):
-        return str(e.reason)
+        if not isinstance(e.reason, BaseException):
+            return str(e.reason)
+        e = e.reason
+    if isinstance(e, (socket.timeout, TimeoutError)):
+        return f"timed out (no data for {TIMEOUT_S} s)"
+    if isinstance(e, (_TooSlow, _Interrupted, _Unverifiable)):
+        return str(e)
+    if isinstance(e, ConnectionRefusedError):
+        return "connection refused (nothing listens at that address)"
     return f"{type(e).__name__}: {e}"
 
 
-def _unreachable_message(dest: Path, url_list, failures, expected) -> str:
+def _failed_message(dest: Path, url_list, failures, expected, partial: bool) -> str:
     tried = "\n".join(f"  - {f}" for f in failures) or "  (no mirror is known for it)"
     check = (f"Its {expected[0]} must be {expected[1]} (check with `{expected[0]}sum "
              f"{dest.name}`).") if expected else ""
     where = "\n".join(f"  {u}" for u in url_list)
-    return (f"Could not download {dest.name}: the host is unreachable from this machine.\n"
-            f"Tried:\n{tried}\n"
-            f"Place the archive by hand instead: download {dest.name}"
+    kept = (f" The partial download is kept as {dest.name}.part and resumed next time."
+            if partial else "")
+    return (f"Could not download {dest.name}; no mirror delivered it:\n{tried}\n"
+            f"Run again later, or place the file by hand: download {dest.name}"
             + (f" (e.g. from\n{where}\n on another machine)" if url_list else " elsewhere")
-            + f" and save it as\n  {dest}\n(folder {dest.parent}, file name {dest.name}). "
-            f"{check} A partial download is kept as {dest.name}.part and resumed next time.")
+            + f" and save it as\n  {dest}\n{check}{kept}")
 
 
 # --- Public: safe_extract ---------------------------------------------------------------
@@ -352,12 +423,21 @@ def safe_extract(archive_path, target_dir) -> Path:
     tmp = tempfile.mkdtemp(prefix=f".{target.name}.partial-{os.getpid()}-", dir=target.parent)
     root = os.path.realpath(tmp)
     try:
-        with tarfile.open(archive_path, "r:*") as tar:
-            for member in tar:  # streamed: a .tgz is decompressed once
-                rel = _check_name(member)
-                _check_type(member)
-                if rel:
-                    _write_member(tar, member, root, _real_dest(root, rel, member))
+        try:
+            with tarfile.open(archive_path, "r:*") as tar:
+                for member in tar:  # streamed: a .tgz is decompressed once
+                    rel = _check_name(member)
+                    _check_type(member)
+                    if rel:
+                        _write_member(tar, member, root, _real_dest(root, rel, member))
+        except (tarfile.ReadError, EOFError, zlib.error, gzip.BadGzipFile) as err:
+            what = ("it ends too early (truncated: an interrupted download?)"
+                    if isinstance(err, EOFError) or "unexpected end" in str(err).lower()
+                    else "it is not a tar archive")
+            raise ArchiveError(
+                f"{archive_path} cannot be extracted: {what} ({type(err).__name__}: {err}). "
+                "Delete it and run again to download it anew, or check it against its "
+                "published checksum.") from None
         _check_links_stay_inside(root)
         os.chmod(tmp, 0o755)  # mkdtemp makes it private; a dataset folder need not be
         if target.exists():

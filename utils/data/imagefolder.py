@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from ..cache import cache_dir
+from ..errors import GanBookError, MissingFileError
 
 SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
 CACHE_VERSION = 1     # bump when decoding changes, so older cached arrays are not reused
@@ -41,7 +42,7 @@ MAX_NAMED = 5         # skipped files named in the warning
 _EXIF_ORIENTATION = 0x0112
 
 
-class UnusableImagesError(ValueError):
+class UnusableImagesError(GanBookError, ValueError):
     """strict=True and some files could not be used as images."""
 
 
@@ -50,7 +51,7 @@ class UnusableImagesError(ValueError):
 def _existing_folder(folder) -> Path:
     path = Path(folder).expanduser().absolute()
     if not path.is_dir():
-        raise FileNotFoundError(
+        raise MissingFileError(
             f"{path} is not a folder. load_images looks for image files "
             f"({', '.join(SUFFIXES)}, any letter case) in a folder and its sub-folders.")
     return path
@@ -79,11 +80,11 @@ def list_images(folder: Path) -> list:
     return found
 
 
-def _no_images_error(folder: Path) -> FileNotFoundError:
-    return FileNotFoundError(
+def _no_images_error(folder: Path) -> MissingFileError:
+    return MissingFileError(
         f"No image files under {folder}: looked for {', '.join(SUFFIXES)} (any letter "
         f"case) in it and its sub-folders. Point it at a folder of images, e.g. the "
-        f"extracted lfw/ folder of lfw.tgz (see utils.download.lfw_folder).")
+        f"extracted lfw/ folder of lfw.tgz (see utils.data.lfw.lfw_folder).")
 
 
 def _check_box(face_box):
@@ -405,7 +406,7 @@ def load_images(folder, size: int = 64, face_box=None, strict: bool = False,
     images, skipped = _decode_all(folder, files, size, face_box, workers, progress)
     _report_skipped(folder, skipped, len(files), strict)
     if len(images) == 0:
-        raise ValueError(f"None of the {len(files)} image files under {folder} could be "
+        raise UnusableImagesError(f"None of the {len(files)} image files under {folder} could be "
                          f"used (first: {skipped[0][0]}: {skipped[0][1]}).")
     if cache:
         _write_cache(npy, meta, older, images, skipped, folder)

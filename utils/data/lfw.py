@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import cache
+from ..errors import MissingFileError, SettingsError
 from .download import ChecksumError, fetch, file_digest, safe_extract
 
 # The face in a 250x250 LFW photo sits roughly in rows 70:195, columns 78:172 (the
@@ -52,7 +53,7 @@ LFW_VARIANTS = {
 
 def _variant(name: str) -> Archive:
     if name not in LFW_VARIANTS:
-        raise ValueError(f"{name!r} is not an LFW variant. Use one of: {', '.join(LFW_VARIANTS)}.")
+        raise SettingsError(f"{name!r} is not an LFW variant. Use one of: {', '.join(LFW_VARIANTS)}.")
     return LFW_VARIANTS[name]
 
 
@@ -66,7 +67,7 @@ def _verified_local(path, archive: Archive) -> Path:
     """A user-supplied archive, checked (never deleted: it is the user's file)."""
     path = Path(path).expanduser()
     if not path.is_file():
-        raise FileNotFoundError(f"local_archive {path} does not exist.")
+        raise MissingFileError(f"local_archive {path} does not exist.")
     got = file_digest(path, archive.checksum_kind)
     if got != archive.checksum:
         raise ChecksumError(
@@ -82,7 +83,7 @@ def _archive_in_cache(archive: Archive, downloads: Path) -> Path:
         return fetch(archive.urls, dest, **archive.checksum_args())
     if dest.is_file():
         return _verified_local(dest, archive)
-    raise FileNotFoundError(
+    raise MissingFileError(
         f"{archive.filename} has no live download host. Download it elsewhere "
         f"(its {archive.checksum_kind} must be {archive.checksum}), then either save it as\n"
         f"  {dest}\nor pass local_archive='/path/to/{archive.filename}'.")

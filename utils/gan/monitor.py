@@ -11,10 +11,22 @@ from pathlib import Path
 import numpy as np
 from mxnet import nd
 
+from ..errors import GanBookError
 from . import metrics
 
 READ_EVERY = 10           # progress bar: read a recent step's losses this often
-COLLAPSE_BELOW = 0.25     # diversity score under which the samples look collapsed
+COLLAPSE_BELOW = 0.25     # diversity score under which the samples look collapsed: a warning
+# Where a run is stopped as diverged. A healthy DCGAN run has epoch-mean losses of
+# about 0.3-1 (D) and 1-6 (G); the stored `default` run peaks at 0.65 and 4.9. A
+# diverged one reaches 1e2 within an epoch and 1e14 soon after.
+LOSS_LIMIT = 50.0         # an epoch's mean D or G loss above this: diverged
+STEP_LOSS_LIMIT = 1e4     # one step's loss above this: diverged, stop at once
+COLLAPSED_BELOW = 0.1     # diversity under this, after it was at least 0.3: collapsed, stop
+
+
+class Diverged(GanBookError, FloatingPointError):
+    """The losses exploded or became NaN, or the samples collapsed: training stopped.
+    The last checkpoint (end of the last good epoch) is kept."""
 
 
 class Interrupted(KeyboardInterrupt):
@@ -69,8 +81,7 @@ class _Bar:
         if self.count % READ_EVERY == 0 and len(pending) > 1:
             # pending[-2] is almost surely finished already: reading it costs no wait.
             s = pending[-2].asnumpy()
-            if not np.isfinite(s).all():
-                raise FloatingPointError(nan_message("this epoch"))
+            check_losses(s[None], "this epoch", STEP_LOSS_LIMIT)
             self.tqdm.set_postfix_str(f"D {s[0]:.3f}  G {s[1]:.3f}  D(x) {s[3]:.2f}  "
                                       f"D(G(z)) {s[4]:.2f}", refresh=False)
 
@@ -84,17 +95,29 @@ def progress(total: int, initial: int = 0):
         bar.tqdm.close()
 
 
-def nan_message(when: str) -> str:
-    return (f"A loss became NaN or infinite in {when}, so training stopped. The last "
-            "checkpoint (end of the previous epoch) is kept. Try a lower learning rate "
-            "(lr), more label smoothing (real_label 0.9) or instance noise.")
+ADVICE = ("Checkpoints of earlier epochs are kept. Try a lower learning "
+          "rate (--lr), more label smoothing (real_label 0.9) or instance noise.")
 
 
-def check_finite(pending: list, epoch: int) -> np.ndarray:
-    """Read the statistics of the epoch's steps (one wait) and stop on NaN or inf."""
-    stats = nd.stack(*pending).asnumpy()
+def check_losses(stats: np.ndarray, when: str, limit: float) -> None:
+    """Stop (Diverged) when a loss in `stats` (rows of STAT_NAMES) is NaN, infinite or
+    above `limit`."""
+    losses = stats[:, :2]
     if not np.isfinite(stats).all():
-        raise FloatingPointError(nan_message(f"epoch {epoch + 1}"))
+        raise Diverged(f"A loss became NaN or infinite in {when}, so training stopped. {ADVICE}")
+    worst = losses.max(axis=0)
+    if (worst > limit).any():
+        raise Diverged(f"The losses exploded in {when} (D {worst[0]:.3g}, G {worst[1]:.3g}; a "
+                       f"healthy run stays under {LOSS_LIMIT:g}), so training stopped. {ADVICE}")
+
+
+def check_stats(pending: list, epoch: int) -> np.ndarray:
+    """Read the statistics of the epoch's steps (one wait); stop when a loss is NaN,
+    infinite, or the epoch's mean D or G loss is above LOSS_LIMIT."""
+    stats = nd.stack(*pending).asnumpy()
+    when = f"epoch {epoch + 1}"
+    check_losses(stats, when, STEP_LOSS_LIMIT)
+    check_losses(stats.mean(0, keepdims=True), when, LOSS_LIMIT)
     return stats
 
 
@@ -105,10 +128,15 @@ def epoch_line(epoch, epochs, iteration, total, stats, speed) -> str:
             f"D(x) {m[3]:.2f}  D(G(z)) {m[4]:.2f}  {speed:5.0f} samples/s")
 
 
-def warn_if_collapsed(epoch_samples: list, images: np.ndarray, log=print) -> bool:
-    """Warn when the fixed-noise samples, once varied, turn alike (mode collapse).
-    At the start every sample looks the same anyway, so only a drop counts."""
+def check_collapse(epoch_samples: list, images: np.ndarray, log=print) -> bool:
+    """Warn when the fixed-noise samples, once varied, turn alike (mode collapse), and
+    stop (Diverged) when they have become nearly one picture. At the start every
+    sample looks the same anyway, so only a drop counts."""
     scores = [metrics.diversity(s, images, max_real=256) for s in epoch_samples]
+    if scores[-1] < COLLAPSED_BELOW and max(scores) >= 3 * COLLAPSED_BELOW:
+        raise Diverged(
+            f"The samples collapsed to nearly one picture (diversity {scores[-1]:.2f}, was up "
+            f"to {max(scores):.2f}; the data's is 1), so training stopped. {ADVICE}")
     collapsed = scores[-1] < COLLAPSE_BELOW and max(scores) >= 2 * COLLAPSE_BELOW
     if collapsed:
         log(f"warning: the samples look alike (diversity {scores[-1]:.2f}, was up to "

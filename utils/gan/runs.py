@@ -35,7 +35,7 @@ def run_key(profile, images: np.ndarray, fixed_z: np.ndarray, G=None, D=None, st
     return cache.key(profile.settings(),
                      hashlib.sha256(np.ascontiguousarray(images)).hexdigest(),
                      hashlib.sha256(np.ascontiguousarray(fixed_z, np.float32)).hexdigest(),
-                     checkpoints.FORMAT, code, architecture)
+                     checkpoints.WEIGHTS_FORMAT, code, architecture)
 
 
 def run_folder(profile, images, fixed_z, G=None, D=None, step=None) -> Path:
@@ -51,7 +51,8 @@ def _mark_done(folder: Path, history: dict) -> None:
 
 def load(folder: Path, G, D) -> dict:
     """The finished run's weights into G and D; returns its history."""
-    arrays, meta = checkpoints.read(folder / checkpoints.CHECKPOINT)
+    # Weights only: an older checkpoint format serves as well as the current one.
+    arrays, meta = checkpoints.read(folder / checkpoints.CHECKPOINT, formats=(1, checkpoints.FORMAT))
     for tag, net in (("G", G), ("D", D)):
         checkpoints.load_weights(folder, tag, net, arrays)
     history = {"stats": arrays["stats"], "epoch_samples": arrays["epoch_samples"],

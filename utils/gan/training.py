@@ -131,7 +131,8 @@ def train(G, D, batches, profile, ctx, fixed_z, out=None, log=monitor.write, ste
     ctxs = contexts(ctx)
     step = step or train_step
     trainer_g, trainer_d = build_trainers(G, D, profile)
-    state = checkpoints.resume(out, G, D, trainer_g, trainer_d, profile, log) if out \
+    data = checkpoints.data_fingerprint(batches.images)
+    state = checkpoints.resume(out, G, D, trainer_g, trainer_d, profile, log, data) if out \
         else checkpoints.fresh_state()
     total = profile.epochs * len(batches)
     with monitor.StopRequest() as stop, monitor.progress(total, state["iteration"]) as bar:
@@ -148,11 +149,11 @@ def train(G, D, batches, profile, ctx, fixed_z, out=None, log=monitor.write, ste
                 state["batch"] += 1
                 bar.step(pending)  # reads a recent step's losses every few iterations
                 if stop.requested:  # Ctrl-C, the notebook's stop button, or SIGTERM
-                    monitor.check_finite(pending, epoch)
+                    monitor.check_stats(pending, epoch)
                     state["stats"].append(nd.stack(*pending).asnumpy())
-                    checkpoints.save_if(out, G, D, trainer_g, trainer_d, profile, state)
+                    checkpoints.save_if(out, G, D, trainer_g, trainer_d, profile, state, data)
                     raise monitor.Interrupted(state["iteration"], out)
-            stats = monitor.check_finite(pending, epoch)  # one wait per epoch
+            stats = monitor.check_stats(pending, epoch)  # one wait per epoch
             state["stats"].append(stats)
             state["epoch_samples"].append(sample(G, fixed_z, ctxs))
             state["epoch"], state["batch"] = epoch + 1, 0
@@ -160,7 +161,7 @@ def train(G, D, batches, profile, ctx, fixed_z, out=None, log=monitor.write, ste
             state["log"].append(monitor.epoch_line(epoch, profile.epochs, state["iteration"],
                                                    total, stats, len(pending) * batches.batch_size / (time.time() - t0)))
             log(state["log"][-1])
-            monitor.warn_if_collapsed(state["epoch_samples"], batches.images, log)
-            checkpoints.save_if(out, G, D, trainer_g, trainer_d, profile, state)
+            monitor.check_collapse(state["epoch_samples"], batches.images, log)
+            checkpoints.save_if(out, G, D, trainer_g, trainer_d, profile, state, data)
             monitor.save_pictures(out, state, len(batches))
     return checkpoints.history(state)
