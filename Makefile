@@ -4,8 +4,9 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
+MXNET := mxnet==1.9.1
 
-.PHONY: setup book chapters html test browser-deps clean
+.PHONY: setup book chapters html test browser-deps colab-check clean
 
 setup: $(VENV)/.installed
 
@@ -13,6 +14,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[cpu,book,test]"
+	@# Python 3.12+: MXNet without its numpy<2 requirement (it runs on numpy 2)
+	$(BIN)/python -c "import sys; sys.exit(sys.version_info >= (3, 12))" || \
+		$(BIN)/pip install --quiet --no-deps "$(MXNET)"
 	touch $@
 
 book: chapters
@@ -36,6 +40,11 @@ test: setup
 # Without them those tests are skipped; with CI=true they fail instead.
 browser-deps:
 	.ci/install-browser
+
+# Every chapter, both languages, from its first cell, as on Colab's default runtime
+# (Python 3.13, numpy 2, Colab's packages) in a Debian 13 chroot. Needs root.
+colab-check:
+	.ci/colab-like
 
 clean:
 	rm -rf _build

@@ -1,16 +1,13 @@
-"""utils.colab.setup: what makes `import mxnet` work on a 2026 Colab runtime.
+"""utils.colab.setup: what makes MXNet's CUDA build work on a 2026 Colab runtime.
+(The numpy and distutils fixes, which every machine gets, are in test_mxnet_compat.py.)
 
 Tested for real on this CPU machine:
-- the numpy aliases, in a venv holding numpy 1.26.4 and MXNet 1.9.1: without them
-  `import mxnet` fails, with them MXNet imports and trains exactly as with numpy 1.23.5;
-- the distutils stand-in, in a Python whose distutils (and setuptools' copy) is blocked
-  as on Python 3.12 without setuptools, again with a real `import mxnet`;
 - the CUDA 11 preloading, on a `pip --target` folder that real pip fills from stand-in
   wheels holding tiny shared libraries built here with gcc. Each library notes its
   own loading in a log, and some need others (as cuBLAS needs cuBLASLt), so a wrong
   order fails as it would with the real ones. A stand-in libmxnet.so that needs every
   soname loads only after the preloading;
-- the decisions (which GPUs mxnet-cu112 can run on, CPU or CUDA build, restart) as tables.
+- the decisions (which GPUs mxnet-cu112 can run on, CPU or CUDA build) as tables.
 No GPU is involved anywhere: no test here can show that mxnet-cu112 runs on a GPU.
 """
 from __future__ import annotations
@@ -104,142 +101,7 @@ def pip_settings(wheelhouse: Path) -> dict:
             "PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
 
 
-# -- gap 1: numpy aliases, in a real venv with numpy 1.26.4 -----------------------
-SHIM_CHECK = textwrap.dedent("""
-    import json, sys
-    from utils.colab import setup as colab
-    added = colab.add_numpy_aliases() if "--shim" in sys.argv else []
-    import mxnet as mx, numpy as np
-    from mxnet import autograd, gluon, nd
-    mx.random.seed(0)
-    net = gluon.nn.HybridSequential()
-    net.add(gluon.nn.Conv2D(4, 3, padding=1), gluon.nn.BatchNorm(),
-            gluon.nn.Activation("relu"), gluon.nn.Dense(1))
-    net.initialize(mx.init.Normal(0.02))
-    trainer = gluon.Trainer(net.collect_params(), "adam", {"learning_rate": 0.01})
-    x = nd.array(np.random.RandomState(0).randn(8, 3, 8, 8))
-    y = nd.array(np.arange(8) % 2)
-    bce = gluon.loss.SigmoidBinaryCrossEntropyLoss()
-    losses = []
-    for _ in range(3):
-        with autograd.record():
-            loss = bce(net(x).reshape((-1,)), y)
-        loss.backward()
-        trainer.step(8)
-        losses.append(float(loss.mean().asscalar()))
-    a = mx.np.array([1.0, 2.0, 3.0])
-    a[mx.np.array([True, False, True], dtype="bool")] = 0   # numpy.bool inside MXNet
-    print(json.dumps({"added": added, "numpy": np.__version__, "mxnet": mx.__file__,
-                      "losses": losses, "masked": a.asnumpy().tolist(),
-                      "scalar_mask": a[True].shape}))
-""")
-
-
-@pytest.fixture(scope="module")
-def numpy126_python(tmp_path_factory):
-    """A venv with MXNet 1.9.1 and numpy 1.26.4, the pair a Python 3.12 Colab gets."""
-    path = tmp_path_factory.mktemp("venv-numpy126") / "venv"
-    python = make_venv(path, MXNET_AND_DEPS)
-    done = run([str(python), "-m", "pip", "install", "--quiet", "numpy==1.26.4"])
-    assert done.returncode == 0, f"could not install numpy 1.26.4 in the test venv:\n{done.stderr}"
-    return python
-
-
-@pytest.mark.network
-def test_without_the_aliases_mxnet_does_not_import_with_numpy_1_26(numpy126_python):
-    done = run([str(numpy126_python), "-c", SHIM_CHECK], cwd=ROOT)
-    assert done.returncode != 0
-    assert "module 'numpy' has no attribute 'bool'" in done.stderr
-
-
-@pytest.mark.network
-def test_with_the_aliases_mxnet_imports_and_trains_as_with_numpy_1_23(numpy126_python):
-    shimmed = run([str(numpy126_python), "-c", SHIM_CHECK, "--shim"], cwd=ROOT)
-    assert shimmed.returncode == 0, shimmed.stderr
-    got = json.loads(shimmed.stdout)
-    assert got["numpy"] == "1.26.4" and got["mxnet"].startswith(str(numpy126_python.parents[1]))
-    assert got["added"] == list(colab.NUMPY_ALIASES)
-    assert got["masked"] == [0.0, 2.0, 0.0]
-    # The same net and data in the project venv (numpy 1.23.5, which still has the aliases).
-    reference = run([sys.executable, "-c", SHIM_CHECK, "--shim"], cwd=ROOT)
-    assert reference.returncode == 0, reference.stderr
-    want = json.loads(reference.stdout)
-    assert want["numpy"] == "1.23.5" and want["added"] == []  # nothing added where not needed
-    assert got["losses"] == pytest.approx(want["losses"], rel=1e-6)
-    assert got["losses"][0] != got["losses"][-1]  # it did train
-
-
-# -- gap 2: distutils, as on Python 3.12 without setuptools -----------------------
-NO_DISTUTILS = textwrap.dedent("""
-    import sys
-    class NoDistutils:
-        '''Python 3.12 without setuptools: neither distutils nor setuptools' copy of it.'''
-        def find_spec(self, name, path=None, target=None):
-            if name.split(".")[0] in ("distutils", "setuptools", "_distutils_hack"):
-                raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-    sys.meta_path.insert(0, NoDistutils())
-    for name in [m for m in sys.modules if m.split(".")[0] in ("distutils", "setuptools")]:
-        del sys.modules[name]
-    try:
-        import distutils
-        sys.exit("distutils was not blocked")
-    except ModuleNotFoundError:
-        pass
-    from utils.colab import setup as colab
-    if "--standin" in sys.argv:
-        print("stand-in installed:", colab.add_distutils_standin())
-        from distutils.version import LooseVersion, StrictVersion
-        assert LooseVersion("1.26.4") >= LooseVersion("1.17") > LooseVersion("1.9")
-        assert StrictVersion("1.26.4") >= StrictVersion("1.6.0")
-    import mxnet
-    print("mxnet", mxnet.__version__)
-""")
-
-
-def test_without_distutils_mxnet_does_not_import():
-    done = run([sys.executable, "-c", NO_DISTUTILS], cwd=ROOT)
-    assert done.returncode != 0
-    assert "No module named 'distutils'" in done.stderr
-
-
-def test_the_distutils_standin_lets_mxnet_import():
-    done = run([sys.executable, "-c", NO_DISTUTILS, "--standin"], cwd=ROOT)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split("\n")[:2] == ["stand-in installed: True", "mxnet 1.9.1"]
-
-
-def test_the_standin_is_not_used_where_distutils_exists():
-    import distutils.version
-    assert colab.add_distutils_standin() is False
-    assert sys.modules["distutils.version"] is distutils.version
-    assert distutils.version.LooseVersion is not colab.LooseVersion
-
-
-PAIRS = [("1.9", "1.10"), ("1.26.4", "1.17"), ("1.23.5", "1.23.5"), ("2.0", "1.99.9"),
-         ("1.6.0", "1.6"), ("1.0a1", "1.0"), ("1.0b2", "1.0a3"), ("0.8.4", "0.9"),
-         ("3.12.1", "3.12")]
-
-
-@pytest.mark.parametrize("left, right", PAIRS)
-def test_the_standin_versions_compare_like_distutils(left, right):
-    from distutils.version import LooseVersion, StrictVersion
-    for ours, real in ((colab.LooseVersion, LooseVersion), (colab.StrictVersion, StrictVersion)):
-        a, b = ours(left), ours(right)
-        ra, rb = real(left), real(right)
-        assert (a < b, a == b, a > b, a >= b) == (ra < rb, ra == rb, ra > rb, ra >= rb), ours
-        assert str(a) == left
-
-
-def test_strict_version_refuses_what_distutils_refuses():
-    from distutils.version import StrictVersion
-    for bad in ("1", "1.2.3.4", "1.0rc1", "x.y"):
-        with pytest.raises(ValueError):
-            StrictVersion(bad)
-        with pytest.raises(ValueError, match="invalid version number"):
-            colab.StrictVersion(bad)
-
-
-# -- gap 3: the CUDA 11 libraries -------------------------------------------------
+# -- the CUDA 11 libraries ---------------------------------------------------------
 # Which stand-in library needs which, as the real ones do (cuBLAS needs cuBLASLt,
 # cuSOLVER needs cuBLAS; cuDNN 8's sub-libraries need ops_infer and each other).
 NEEDS = {
@@ -471,23 +333,6 @@ def test_the_build_follows_the_driver_and_the_gpu():
     assert colab.choose_build(None, [])[0] == "cu112"  # a driver, but no nvidia-smi answer
 
 
-def test_python_3_13_is_refused_with_what_to_do():
-    colab.check_python((3, 12, 1))
-    colab.check_python((3, 11, 7))
-    with pytest.raises(colab.UnsupportedPython, match="Runtime version"):
-        colab.check_python((3, 13, 0))
-
-
-@pytest.mark.parametrize("before, after, loaded, restart", [
-    ("2.0.2", "1.26.4", True, True),     # Colab: numpy 2 was imported, 1.26.4 installed
-    ("2.0.2", "1.26.4", False, False),   # not imported yet: the new one will be
-    ("1.26.4", "1.26.4", True, False),   # unchanged
-    (None, "1.26.4", True, True),
-])
-def test_restart_only_when_a_loaded_numpy_changed(before, after, loaded, restart):
-    assert colab.must_restart(before, after, loaded) is restart
-
-
 def test_the_marker_records_the_build_and_the_pins(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     assert colab.installed_build() is None
@@ -498,12 +343,6 @@ def test_the_marker_records_the_build_and_the_pins(tmp_path, monkeypatch):
     record["pins"]["mxnet-cu112"] = "1.9.0"  # pins changed since: install again
     colab.marker_file().write_text(json.dumps(record))
     assert colab.installed_build() is None
-
-
-def test_the_numpy_aliases_are_left_alone_where_numpy_has_them():
-    import numpy
-    assert numpy.__version__ == "1.23.5"
-    assert colab.add_numpy_aliases() == []
 
 
 # -- out of GPU memory ------------------------------------------------------------

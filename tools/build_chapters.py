@@ -91,7 +91,8 @@ def edition(source_nb, lang: str):
             new = nbformat.v4.new_code_cell(cell.source, metadata=_clean_metadata(cell))
         cells.append(new)
     at = 1 if cells and cells[0].cell_type == "markdown" else 0  # right under the title
-    cells.insert(at, nbformat.v4.new_code_cell(first_cell.FIRST_CELL))
+    cells.insert(at, nbformat.v4.new_code_cell(first_cell.FIRST_CELL,
+                                                metadata={"tags": list(first_cell.TAGS)}))
     for i, cell in enumerate(cells):
         cell.id = f"{cell.cell_type[:2]}-{i:03d}" if i != at else first_cell.CELL_ID
     nb = nbformat.v4.new_notebook(cells=cells, metadata={

@@ -9,30 +9,18 @@ from __future__ import annotations
 
 MARKER = "# Colab set-up (runs only on Google Colab; does nothing elsewhere)"
 
-# REPO_URL is written out in full: on Colab the cell runs before the repository is
-# there. It must equal _config.yml's repository.url (tests/test_colab_first_cell.py).
+# The repository is written out in full: on Colab the cell runs before the repository
+# is there. It must equal _config.yml's repository.url (tests/test_colab_first_cell.py).
+# GANBOOK_PACKAGE_SPEC replaces it in tests (a wheel or folder of this checkout).
+# On Colab the cell prints two lines (what was installed, where MXNet computes);
+# utils.colab.setup_colab does the work.
 FIRST_CELL = f'''{MARKER}
-import importlib, os, subprocess, sys
-
-REPO_URL = "https://github.com/gan-book/gan-book"
-
-try:
-    import google.colab  # noqa: F401  (only Colab has this module)
-    ON_COLAB = True
-except ImportError:
-    ON_COLAB = False
-
-if ON_COLAB:
-    try:  # the book's helper package, if an earlier run of this cell installed it
-        from utils.colab import setup as colab
-    except ImportError:  # --no-deps: it only needs what Colab has, and MXNet (next)
-        package = os.environ.get("GANBOOK_PACKAGE_SPEC", f"git+{{REPO_URL}}")
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", package],
-                       check=True)
-        importlib.invalidate_caches()  # so that Python sees the package pip just added
-        from utils.colab import setup as colab
-    # Installs MXNet (on a GPU also CUDA 11) once per runtime, restarts Python if numpy
-    # had to change, then says whether MXNet computes on the GPU or the CPU.
-    colab.setup_colab()'''
+import importlib, importlib.util, os, subprocess, sys
+if importlib.util.find_spec("google") and importlib.util.find_spec("google.colab"):
+    book = os.environ.get("GANBOOK_PACKAGE_SPEC", "git+https://github.com/gan-book/gan-book")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", book]).returncode:
+        print("pip failed (see above): check that the runtime is online, then run this cell again.")
+    else: importlib.invalidate_caches(); from utils.colab import setup_colab; setup_colab()'''
 
 CELL_ID = "colab-setup"  # the same in every chapter; ids need only be unique per notebook
+TAGS = ["remove-cell"]   # not shown in the HTML book, which has no kernel to run it in

@@ -1,40 +1,35 @@
-"""Making MXNet 1.9.1 work on a 2026 Google Colab runtime, with or without a GPU.
+"""Making MXNet 1.9.1 work on Google Colab's runtime, with or without a GPU.
 
 MXNet is retired. Its last CUDA build, mxnet-cu112 1.9.1, was made for CUDA 11.2 and
-for the Python and numpy of 2022. A 2026 Colab runtime has CUDA 12, cuDNN 9, Python
-3.12 and numpy 2. That leaves four gaps, and this module fills each one:
+for the Python and numpy of 2022. Colab's default runtime has CUDA 12, cuDNN 9,
+Python 3.13 and numpy 2. The numpy and Python gaps are filled by
+`utils.mxnet_compat` on every machine, when MXNet is imported. This module fills
+the rest, on Colab:
 
-1. numpy 1.24 removed the aliases ``numpy.bool``, ``numpy.int`` and so on, and MXNet
-   uses them: `add_numpy_aliases` puts them back.
-2. Python 3.12 has no ``distutils``, and MXNet imports ``distutils.version``:
-   `add_distutils_standin`.
-3. libmxnet.so needs CUDA 11 libraries. They come from PyPI into a folder of their own
-   (``pip --target``, so Colab's CUDA 12 stays untouched), and are loaded by absolute
-   path in dependency order: `preload_cuda_libraries`.
-4. mxnet-cu112 holds machine code for sm_50/60/70/80/86 only, and no PTX.
+1. MXNet itself: the CPU build ``mxnet`` or the CUDA build ``mxnet-cu112``, both
+   installed with ``--no-deps`` (their metadata asks for numpy < 2, which would
+   replace Colab's numpy 2; MXNet runs on it through `utils.mxnet_compat`).
+2. libmxnet.so of the CUDA build needs CUDA 11 libraries. They come from PyPI into a
+   folder of their own (``pip --target``, so Colab's CUDA 12 stays untouched), and
+   are loaded by absolute path in dependency order: `preload_cuda_libraries`.
+3. mxnet-cu112 holds machine code for sm_50/60/70/80/86 only, and no PTX.
    `kernels_for` says whether a GPU can run it (T4, L4 and A100 can; H100 and newer
-   cannot).
+   cannot), and the CPU build is installed where none can.
 
-`setup_mxnet()` fills gaps 1-3, imports MXNet and returns the context to compute on.
-`setup_colab()`, which the first cell of every chapter calls, first installs what is
-missing (once per runtime) and restarts Python when numpy had to change.
+`setup_colab()`, which the first cell of every chapter calls, installs what is
+missing (once per runtime: a second run finds the record and skips pip), then
+`setup_mxnet()` loads the libraries, imports MXNet and says where it computes.
+Nothing is downgraded and Python never restarts.
 """
 from __future__ import annotations
 
 import contextlib
 import ctypes
-import functools
 import importlib.metadata
 import json
-import os
-import re
 import shlex
-import signal
 import subprocess
 import sys
-import time
-import types
-import warnings
 from pathlib import Path
 from typing import NamedTuple
 
@@ -45,9 +40,6 @@ from ..errors import GanBookError
 PINS = {
     "mxnet-cu112": "1.9.1",   # MXNet's last CUDA build (CUDA 11.2)
     "mxnet": "1.9.1",         # the CPU build, for runtimes with no usable GPU
-    # MXNet needs numpy < 2. 1.26.4 is the last such release and the only one with
-    # Python 3.12 wheels.
-    "numpy": "1.26.4",
     # The CUDA 11 libraries that libmxnet.so needs and its wheel does not contain.
     "nvidia-cuda-runtime-cu11": "11.8.89",
     "nvidia-cuda-nvrtc-cu11": "11.8.89",
@@ -106,7 +98,7 @@ class CudaLibrariesMissing(SetupError):
     pass
 
 
-class UnsupportedPython(SetupError):
+class ImportedTooEarly(SetupError):
     pass
 
 
@@ -131,87 +123,9 @@ def marker_file() -> Path:
     return state_dir() / "installed.json"
 
 
-# -- gap 1: numpy aliases ---------------------------------------------------------
-NUMPY_ALIASES = {"bool": bool, "int": int, "float": float, "complex": complex,
-                 "object": object, "str": str}
-
-
-def add_numpy_aliases() -> list[str]:
-    """Give numpy back the aliases that numpy 1.24 removed and MXNet 1.9.1 still uses
-    (``numpy.bool`` first of all). Adds only the missing ones; returns their names."""
-    import numpy
-    with warnings.catch_warnings():  # numpy 1.20-1.23 warns on every use of these names
-        warnings.simplefilter("ignore")
-        missing = [name for name in NUMPY_ALIASES if not hasattr(numpy, name)]
-    for name in missing:
-        setattr(numpy, name, NUMPY_ALIASES[name])
-    return missing
-
-
-# -- gap 2: distutils.version -----------------------------------------------------
-@functools.total_ordering
-class LooseVersion:
-    """distutils' LooseVersion: numbers compare as numbers, so 1.10 > 1.9."""
-
-    def __init__(self, vstring: str):
-        self.vstring = vstring
-        parts = [p for p in re.split(r"(\d+|[a-z]+|\.)", vstring) if p and p != "."]
-        self.version = [int(p) if p.isdigit() else p for p in parts]
-
-    def _other(self, other):
-        return (other if isinstance(other, type(self)) else type(self)(str(other))).version
-
-    def __eq__(self, other):
-        return self.version == self._other(other)
-
-    def __lt__(self, other):
-        return self.version < self._other(other)
-
-    def __str__(self):
-        return self.vstring
-
-    def __repr__(self):
-        return f"{type(self).__name__} ('{self.vstring}')"
-
-
-class StrictVersion(LooseVersion):
-    """distutils' StrictVersion: major.minor[.patch][a|b N]; a pre-release sorts
-    before its release."""
-    PATTERN = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?(?:([ab])(\d+))?$")
-
-    def __init__(self, vstring: str):
-        match = self.PATTERN.match(vstring)
-        if not match:
-            raise ValueError(f"invalid version number '{vstring}'")
-        major, minor, patch, tag, number = match.groups()
-        self.vstring = vstring
-        release = (int(major), int(minor), int(patch or 0))
-        # ("~",) sorts after ("a", n) and ("b", n): a release comes after its pre-releases.
-        self.version = [release, (tag, int(number)) if tag else ("~",)]
-
-
-def add_distutils_standin() -> bool:
-    """Provide ``distutils.version`` where Python has none (3.12 without setuptools),
-    since MXNet imports it. Returns True when the stand-in was installed."""
-    try:
-        with warnings.catch_warnings():  # "distutils is deprecated", on 3.10 and 3.11
-            warnings.simplefilter("ignore")
-            import distutils.version  # noqa: F401
-        return False
-    except ImportError:
-        pass
-    package = types.ModuleType("distutils")
-    package.__path__ = []  # a package, so that "distutils.version" can be imported
-    version = types.ModuleType("distutils.version")
-    version.LooseVersion, version.StrictVersion = LooseVersion, StrictVersion
-    package.version = version
-    sys.modules.update({"distutils": package, "distutils.version": version})
-    return True
-
-
-# -- gap 3: the CUDA 11 libraries -------------------------------------------------
+# -- the CUDA 11 libraries ---------------------------------------------------------
 def pinned(names) -> list[str]:
-    """['numpy==1.26.4', ...] for the given package names."""
+    """['mxnet==1.9.1', ...] for the given package names."""
     return [f"{name}=={PINS[name]}" for name in names]
 
 
@@ -292,7 +206,7 @@ def preload_cuda_libraries(lib_dir=None, order=LOAD_ORDER) -> list[str]:
     return loaded + [DRIVER]
 
 
-# -- gap 4: which GPUs mxnet-cu112 can run on -------------------------------------
+# -- which GPUs mxnet-cu112 can run on -------------------------------------
 class Gpu(NamedTuple):
     name: str
     capability: tuple[int, int] | None  # None when nvidia-smi could not say
@@ -370,15 +284,6 @@ def choose_build(driver_reason: str | None, gpus: list[Gpu]) -> tuple[str, str]:
     return "cu112", f"Found {gpu}: installing MXNet's CUDA build and the CUDA 11 libraries."
 
 
-def check_python(version=sys.version_info) -> None:
-    """MXNet 1.9.1 needs numpy < 2, which has no wheels for Python 3.13 or newer."""
-    if tuple(version[:2]) >= (3, 13):
-        raise UnsupportedPython(
-            f"This runtime has Python {version[0]}.{version[1]}. MXNet 1.9.1 needs numpy < 2, "
-            "which has no wheels for Python 3.13 or newer. On Colab: Runtime > Change "
-            "runtime type > Runtime version, and pick one with Python 3.12 or older.")
-
-
 def run_pip(command: list[str], log=print) -> None:
     """Run pip quietly; on failure show its output and say how to retry."""
     done = subprocess.run(command, capture_output=True, text=True)
@@ -391,15 +296,13 @@ def run_pip(command: list[str], log=print) -> None:
 
 
 def install(build: str, log=print) -> None:
-    """Install MXNet of the given build and numpy; for "cu112" also the CUDA 11
-    libraries, into their own folder so that Colab's CUDA 12 files stay as they are."""
+    """Install MXNet of the given build with --no-deps (its metadata asks for numpy < 2;
+    it runs on the runtime's numpy through utils.mxnet_compat); for "cu112" also the
+    CUDA 11 libraries, into their own folder so that Colab's CUDA 12 stays as it is."""
     if build == "cu112":
-        log(f"Installing the CUDA 11 libraries into {default_lib_dir()} "
-            "(about 2 GB: a few minutes, once per runtime) ...")
         run_pip(cuda_install_command(default_lib_dir()), log)
-    packages = pinned(["mxnet-cu112" if build == "cu112" else "mxnet", "numpy"])
-    log(f"Installing {' '.join(packages)} ...")
-    run_pip(pip_command("install", "--quiet", *packages), log)
+    mxnet = pinned(["mxnet-cu112" if build == "cu112" else "mxnet"])
+    run_pip(pip_command("install", "--quiet", "--no-deps", *mxnet), log)
 
 
 def installed_build() -> str | None:
@@ -424,38 +327,36 @@ def installed_version(distribution: str) -> str | None:
         return None
 
 
-def must_restart(before: str | None, after: str | None, loaded: bool) -> bool:
-    """A running Python keeps the numpy it has imported: when pip put a different one
-    on disk, only a fresh process can use it."""
-    return loaded and before != after
-
-
-def restart_python(reason: str, log=print) -> None:
-    """Colab's way to restart a kernel from inside: the process ends, and Colab
-    starts a fresh one (it reports a crash; that is this restart)."""
-    log(f"{reason} Restarting Python now: when the notebook has reconnected, run this "
-        "cell again (it will be quick), then the rest of the chapter.")
-    sys.stdout.flush()
-    time.sleep(1)  # a notebook sends output from another thread: let it go out first
-    os.kill(os.getpid(), signal.SIGKILL)
-
-
 def setup_colab(log=print):
     """What the first cell of a chapter does on Colab: install MXNet (and on a usable
-    GPU the CUDA 11 libraries) once per runtime, restart Python if numpy changed,
-    then set MXNet up. Returns the context to compute on."""
-    check_python()
-    if installed_build() is None:
+    GPU the CUDA 11 libraries) once per runtime, then set MXNet up. Says in one line
+    what it installed (or found installed) and in one more where MXNet computes.
+    Returns the context to compute on."""
+    check_not_imported_yet()
+    build = installed_build()
+    if build is None:
         build, why = choose_build(driver_error(), query_gpus())
-        log(why)
-        before = installed_version("numpy")
+        size = "about 2.1 GB, a few minutes" if build == "cu112" else "about 50 MB"
+        log(f"{why} Installing mxnet{'-cu112' if build == 'cu112' else ''} "
+            f"{PINS['mxnet']} ({size}, once per runtime) ...")
         install(build, log)
         record_install(build)
-        after = installed_version("numpy")
-        if must_restart(before, after, "numpy" in sys.modules):
-            restart_python(f"numpy changed from {before} to {after}, and this Python "
-                           "still holds the old one.", log)
+    else:
+        log(f"MXNet {PINS['mxnet']} ({'CUDA' if build == 'cu112' else 'CPU'} build) is "
+            "already installed in this runtime.")
     return setup_mxnet(log=log)
+
+
+def check_not_imported_yet() -> None:
+    """MXNet imported before the book's package could not be made to work with
+    numpy 2: say so, and how to start clean."""
+    from .. import mxnet_compat
+    early = [m for m in sys.modules if m == "mxnet" or m.startswith("mxnet.")]
+    if early and not mxnet_compat.hooked():
+        raise ImportedTooEarly(
+            "MXNet was imported before the book's package, so its fixes for this numpy "
+            "could not be applied. Restart the runtime (Runtime > Restart session) and run "
+            "this first cell before anything else.")
 
 
 # -- importing MXNet and picking the device ---------------------------------------
@@ -464,10 +365,12 @@ def cuda_build_installed() -> bool:
 
 
 def prepare_import(lib_dir=None) -> None:
-    """Everything `import mxnet` needs first: the shims, and for the CUDA build the
-    CUDA 11 libraries and the driver. Raises a SetupError that says what to do."""
-    add_numpy_aliases()
-    add_distutils_standin()
+    """Everything `import mxnet` needs first: the numpy and distutils fixes (also done
+    by the import hook), and for the CUDA build the CUDA 11 libraries and the driver.
+    Raises a SetupError that says what to do."""
+    from .. import mxnet_compat
+    mxnet_compat.install()
+    mxnet_compat.prepare()
     if cuda_build_installed():
         preload_cuda_libraries(lib_dir)
 
