@@ -1,11 +1,13 @@
 """The pins: environment.yml (conda, Binder) and pyproject.toml agree, and each
 Python version gets a numpy that MXNet runs on."""
 import re
-import tomllib
 
+import pytest
 import yaml
 from packaging.markers import Marker
 from packaging.requirements import Requirement
+
+tomllib = pytest.importorskip("tomllib", reason="tomllib is in Python 3.11 and newer")
 
 
 def _requirements(root):

@@ -17,6 +17,12 @@ When a chapter's code cells are the ones its stored notebooks were executed with
 only the prose is rewritten and the outputs are kept. Otherwise the chapter runs
 once, top to bottom, in a fresh kernel with the profile from GANBOOK_PROFILE
 (``default`` unless set), and both editions get the outputs: their code is the same.
+
+Two more things come from a source:
+- ``{{name}}`` in its prose becomes the value a code cell glued under that name
+  (utils.display.glue), so a number in the text is the one in the outputs;
+- the code cells tagged ``save`` are written, in order, to the package module that
+  EXPORTS names: the package runs the very code the chapter shows.
 """
 from __future__ import annotations
 
@@ -24,6 +30,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -41,6 +48,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "chapters" / "source"
 LANGS = ("en", "zh")
 NBFORMAT_MINOR = 5
+SAVE_TAG = "save"
+EXPORTS = {"01_gan_intro": "utils/gan/gan_intro.py", "02_dcgan": "utils/gan/dcgan.py"}
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+sys.path.insert(0, str(ROOT))
+from utils.display.glue import glued  # noqa: E402
 
 
 def sources() -> list[Path]:
@@ -102,6 +115,37 @@ def edition(source_nb, lang: str):
     return nb
 
 
+# --- Glued numbers and saved cells -------------------------------------------------
+
+def fill(nb, values: dict) -> None:
+    """Put glued values into the prose of nb (in place); an unknown name is an error."""
+    missing = set()
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            def value(match):
+                if match[1] not in values:
+                    missing.add(match[1])
+                    return match[0]
+                return values[match[1]]
+            cell.source = PLACEHOLDER.sub(value, cell.source)
+    if missing:
+        raise ValueError(f"the prose quotes {{{{{', '.join(sorted(missing))}}}}}, but no code cell "
+                         "glues a value under that name (utils.display.glue)")
+
+
+def exported(source: Path, source_nb=None) -> tuple[Path, str] | None:
+    """(module path, its text) for a chapter whose cells tagged `save` go to the package."""
+    if source.stem not in EXPORTS:
+        return None
+    source_nb = source_nb or read_source(source)
+    cells = [c.source.strip() for c in source_nb.cells
+             if c.cell_type == "code" and SAVE_TAG in c.metadata.get("tags", [])]
+    header = (f'"""Generated from chapters/source/{source.name} by tools/build_chapters.py: '
+              f'the chapter\'s\ncode cells tagged "{SAVE_TAG}". Edit the chapter, not this file '
+              '(tests/test_notebooks.py\ncompares the two)."""\n')
+    return ROOT / EXPORTS[source.stem], header + "\n\n\n".join(cells) + "\n"
+
+
 def _shape(nb) -> list:
     """What the source decides about a notebook: each cell's type, text and tags."""
     return [(c.cell_type, c.source, c.metadata.get("tags", [])) for c in nb.cells]
@@ -120,6 +164,14 @@ def differences(built, stored) -> list[str]:
                        f"notebook: {y[1][:60]!r}")
             break
     return out
+
+
+def built_like(source_nb, lang: str, stored):
+    """The edition the source gives, with the glued values of `stored` in its prose:
+    what `stored` must be when it is up to date."""
+    nb = edition(source_nb, lang)
+    fill(nb, glued(stored))
+    return nb
 
 
 def keep_outputs(built, stored) -> bool:
@@ -195,6 +247,10 @@ def build(source: Path, force: bool, profile: str) -> tuple[str, float]:
     built = {lang: edition(src, lang) for lang in LANGS}
     stored = {lang: nbformat.read(notebook_path(source, lang), as_version=4)
               for lang in LANGS if notebook_path(source, lang).exists()}
+    export = exported(source, src)
+    if export and (not export[0].exists() or export[0].read_text() != export[1]):
+        export[0].write_text(export[1])  # before executing: the chapter may import it
+        print(f"  wrote {export[0].relative_to(ROOT)}", flush=True)
     kept = not force and len(stored) == len(LANGS) and all(
         keep_outputs(built[lang], stored[lang]) for lang in LANGS)
     seconds = 0.0
@@ -207,7 +263,9 @@ def build(source: Path, force: bool, profile: str) -> tuple[str, float]:
         seconds = execute(built["en"], notebook_path(source, "en").parent, profile)
         _copy_outputs(built["en"], built["zh"])
         what = f"executed in {seconds / 60:.1f} min"
+    values = glued(built["en"])
     for lang in LANGS:
+        fill(built[lang], values)
         nbformat.validate(built[lang])
         nbformat.write(built[lang], notebook_path(source, lang))
     return what, seconds
@@ -217,12 +275,18 @@ def check(paths: list[Path]) -> int:
     bad = 0
     for source in paths:
         src = read_source(source)
+        export = exported(source, src)
+        if export and (not export[0].exists() or export[0].read_text() != export[1]):
+            print(f"{export[0].relative_to(ROOT)} differs from the cells of {source.name} "
+                  f"tagged {SAVE_TAG!r}")
+            bad += 1
         for lang in LANGS:
             path = notebook_path(source, lang)
             if not path.exists():
                 print(f"{path.relative_to(ROOT)}: missing"); bad += 1
                 continue
-            diff = differences(edition(src, lang), nbformat.read(path, as_version=4))
+            diff = differences(built_like(src, lang, nbformat.read(path, as_version=4)),
+                               nbformat.read(path, as_version=4))
             if diff:
                 print(f"{path.relative_to(ROOT)} differs from {source.relative_to(ROOT)}: "
                       + "; ".join(diff))

@@ -1,5 +1,6 @@
-"""The 2-D Gaussian game of the GAN intro chapter: data, the two small networks,
-and the pictures of D's decision surface."""
+"""The 2-D Gaussian game of the GAN intro chapter: the data, the settings, the loop
+and the pictures of D's decision surface. The two players and the training step
+are the chapter's own (`gan_intro`, saved from its cells)."""
 from __future__ import annotations
 
 import dataclasses
@@ -8,9 +9,8 @@ import matplotlib.pyplot as plt
 import mxnet as mx
 import numpy as np
 from mxnet import gluon, init, nd
-from mxnet.gluon import nn
 
-from .training import train_step
+from . import gan_intro
 
 # The "real" data: x = z·A + b with z ~ N(0, I), so x ~ N(b, AᵀA).
 A = np.array([[1.0, 2.0], [-0.1, 0.5]], np.float32)
@@ -41,21 +41,6 @@ class Settings:
 # What the original tutorial used.
 ORIGINAL = Settings(hidden=(5, 3), activation="tanh", init="normal", lr_g=0.01, lr_d=0.05,
                     beta1=0.9, batch_size=4, epochs=10)
-
-
-def generator() -> nn.HybridSequential:
-    """One linear layer: a linear map of a Gaussian is a Gaussian, so this is enough."""
-    G = nn.HybridSequential(prefix="G_")
-    G.add(nn.Dense(2, in_units=2))
-    return G
-
-
-def discriminator(hidden=(16, 16), activation="relu") -> nn.HybridSequential:
-    """A small MLP that outputs one logit: > 0 means "real"."""
-    D = nn.HybridSequential(prefix="D_")
-    D.add(nn.Dense(hidden[0], activation=activation, in_units=2),
-          nn.Dense(hidden[1], activation=activation), nn.Dense(1))
-    return D
 
 
 def learned_mean_cov(G):
@@ -103,8 +88,11 @@ def snapshot_figure(real, fake, surface, extent, title: str):
 EXTENT = (-5.0, 7.0, -6.0, 10.0)  # the part of the plane the pictures show
 
 
-def train(settings: Settings, real: np.ndarray, seed: int = 0, snapshot_epochs=()):
-    """Play the game on the 2-D data with the DCGAN chapter's train_step.
+def train(settings: Settings, real: np.ndarray, seed: int = 0, snapshot_epochs=(),
+          generator=gan_intro.generator, discriminator=gan_intro.discriminator,
+          step=gan_intro.train_step):
+    """Play the game on the 2-D data: G from generator(), D from
+    discriminator(hidden, activation), one `step` per batch.
 
     Returns G, D and a list of snapshots, one per epoch in snapshot_epochs (and the
     last): epoch, 100 generated points, D's decision surface, learned mean and
@@ -127,7 +115,7 @@ def train(settings: Settings, real: np.ndarray, seed: int = 0, snapshot_epochs=(
         for i in range(0, len(real) - settings.batch_size + 1, settings.batch_size):
             x = nd.array(real[order[i:i + settings.batch_size]])
             z = nd.random.normal(0, 1, x.shape)
-            stats.append(train_step(G, D, *trainers, x, z))
+            stats.append(step(G, D, *trainers, x, z))
         if epoch in snapshot_epochs or epoch == settings.epochs:
             mean, cov = learned_mean_cov(G)
             snapshots.append({"epoch": epoch, "fake": G(z_show).asnumpy(),
