@@ -6,8 +6,8 @@ For every kernel-4 layer of G and D at the given width (batch 64), times one for
 and backward pass (weight and input gradients) of `nn.Conv2D` / `nn.Conv2DTranspose`
 and of `matmul_conv.MatmulConv2D` / `MatmulConv2DTranspose`, alternating the two so
 that other load on the machine hits both alike. Prints medians and minima in ms and
-which form `networks.py` uses at that width. This is what decided the rule in
-`networks.py` (MATMUL_MIN_CHANNELS).
+which form `utils/gan/speed.py` uses at that width. This is what decided the rule in
+`speed.py` (MATMUL_MIN_CHANNELS).
 """
 from __future__ import annotations
 
@@ -19,18 +19,21 @@ import utils  # noqa: F401  (thread count, as the chapters)
 from mxnet import autograd, init, nd
 from mxnet.gluon import nn
 
-from utils.gan import networks
+import mxnet as mx
+
+from utils.gan import dcgan, speed
 from utils.gan.matmul_conv import MatmulConv2D, MatmulConv2DTranspose
 
 
 def layers(ngf: int, ndf: int, nz: int = 100):
-    """Every kernel-4 layer of networks.py's G and D at this width, read off the
-    networks themselves: (name, transposed, in channels, out channels, stride, pad,
-    in size, out size, whether networks.py computes it as a matrix product)."""
+    """Every kernel-4 layer of the chapter's G and D at this width, read off the
+    networks themselves after the engine's speed-ups: (name, transposed, in channels,
+    out channels, stride, pad, in size, out size, whether speed.py makes it a
+    matrix product)."""
     rows = []
-    for tag, net, x in (("G", networks.generator(ngf, matmul=True), nd.zeros((1, nz, 1, 1))),
-                        ("D", networks.discriminator(ndf, matmul=True), nd.zeros((1, 3, 64, 64)))):
-        net.initialize()
+    G, D = dcgan.new_networks(ngf, ndf, nz, mx.cpu())
+    speed.for_cpu(G, (1, nz, 1, 1)), speed.for_cpu(D, (1, 3, 64, 64))
+    for tag, net, x in (("G", G, nd.zeros((1, nz, 1, 1))), ("D", D, nd.zeros((1, 3, 64, 64)))):
         for layer in net:
             y = layer(x)
             if isinstance(layer, (nn.Conv2D, nn.Conv2DTranspose)):
@@ -72,7 +75,7 @@ def main():
     args = ap.parse_args()
     ngf, ndf = args.width
     print(f"# forward + backward, batch 64, ngf={ngf} ndf={ndf}; ms, median (min) of {args.repeats}\n")
-    print("| layer | channels | picture | oneDNN convolution | matrix product | networks.py uses |")
+    print("| layer | channels | picture | oneDNN convolution | matrix product | speed.py uses |")
     print("|---|---|---|---:|---:|---|")
     for name, transposed, cin, cout, stride, pad, s_in, s_out, uses in layers(ngf, ndf):
         plain, matmul = time_pair(transposed, cin, cout, stride, pad, s_in, s_out, args.repeats)

@@ -2,7 +2,7 @@
 
     python bench/bench_loop_overhead.py [--width 64 64] [--pairs 6] [--iters 20]
 
-"bare": `iters` calls of `training.train_step` on float batches already in MXNet,
+"bare": `iters` calls of `dcgan.train_step` on float batches already in MXNet,
 then one read of their statistics. "loop": `training.train` over one epoch of as
 many batches, as the chapters run it (uint8 batches converted by numpy on the way,
 the progress bar reading a recent step's losses, the statistics read once, the
@@ -24,7 +24,7 @@ from mxnet import nd
 
 from utils import data, profiles
 from utils.data import faces
-from utils.gan import training
+from utils.gan import dcgan, training
 
 
 def main():
@@ -47,7 +47,7 @@ def main():
     def bare():
         nd.waitall()
         t = time.perf_counter()
-        stats = [training.train_step(G, D, trainer_g, trainer_d, real,
+        stats = [dcgan.train_step(G, D, trainer_g, trainer_d, real,
                                      nd.random.normal(0, 1, (p.batch_size, p.nz, 1, 1))) for real in reals]
         nd.stack(*stats).asnumpy()
         return samples / (time.perf_counter() - t)

@@ -22,22 +22,23 @@ import mxnet as mx
 from mxnet import nd
 
 from utils import profiles
-from utils.gan import networks, training
+from utils.gan import dcgan, speed, training
 
 
 def build(p, whole_picture_as_matmul: bool):
-    book_conv4 = networks.conv4
+    """G and D as the engine trains them on a CPU, with or without the matrix-product
+    form of the layers whose kernel covers the whole picture (G 1 and D 5)."""
+    book_gains = speed._gains  # noqa: SLF001
 
-    def conv4(channels, stride, pad, out_size, transposed, matmul):
-        whole_picture = stride == 1  # G 1 (1 -> 4) and D 5 (4 -> 1)
-        return book_conv4(channels, stride, pad, out_size, transposed,
-                          matmul and (whole_picture_as_matmul or not whole_picture))
+    def gains(layer, x_shape, y_shape):
+        whole_picture = 1 in (x_shape[2], y_shape[2])
+        return book_gains(layer, x_shape, y_shape) and (whole_picture_as_matmul or not whole_picture)
 
-    networks.conv4 = conv4
+    speed._gains = gains  # noqa: SLF001
     try:
         G, D = training.build_networks(p, mx.cpu())
     finally:
-        networks.conv4 = book_conv4
+        speed._gains = book_gains  # noqa: SLF001
     return (G, D) + training.build_trainers(G, D, p)
 
 
@@ -55,7 +56,7 @@ def main():
         for name, (G, D, trainer_g, trainer_d) in variants.items():
             nd.waitall()
             t = time.perf_counter()
-            training.train_step(G, D, trainer_g, trainer_d, real,
+            dcgan.train_step(G, D, trainer_g, trainer_d, real,
                                 nd.random.normal(0, 1, (p.batch_size, p.nz, 1, 1)))
             nd.waitall()
             if i >= 2:  # the first steps build oneDNN's kernels

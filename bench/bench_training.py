@@ -50,7 +50,7 @@ LEVERS = [
     ("hybridize", "+ hybridize(static_alloc=True, static_shape=True)", {}),
     ("one G forward", "+ one G forward per iteration (fake reused for G's step)", {}),
     ("no host sync", "+ statistics stay on the device (read once per epoch)", {}),
-    ("D frozen in G step", "+ no D weight gradients in G's step (`training.frozen`)", {}),
+    ("D frozen in G step", "+ no D weight gradients in G's step (`speed.frozen`)", {}),
     ("small layers as matmul", "+ G's 1→4 and 4→8 and D's 8→4 and 4→1 layers as one matrix "
                                "product each (`matmul_conv`)", {}),
     ("engine loop", "the engine's full loop (`training.train`: uint8 batches, statistics as "
@@ -90,7 +90,7 @@ def run_config(name: str, iters: int, warmup: int) -> float:
 
     from utils import data, profiles
     from utils.data import faces
-    from utils.gan import training
+    from utils.gan import dcgan, training
     p = dataclasses.replace(profiles.PROFILES["default"], ngf=64, ndf=64, batch_size=64,
                             real_label=1.0, instance_noise=0.0, flip=False)
     ctx = mx.cpu()
@@ -112,15 +112,20 @@ def run_config(name: str, iters: int, warmup: int) -> float:
     level = levels.index(name)
     mx.random.seed(0)
     matmul = level >= levels.index("small layers as matmul")
-    G, D = training.build_networks(p, ctx, matmul=matmul) if level >= 2 else _imperative_nets(p, ctx)
+    if level >= 2:
+        G, D = dcgan.new_networks(p.ngf, p.ndf, p.nz, ctx, seed=p.seed)
+        if matmul:
+            training.speed_up(G, D, ctx, p.nz)
+    else:
+        G, D = _imperative_nets(p, ctx)
     tg, td = training.build_trainers(G, D, p)
     real_batches = [nd.array(data.to_float(images[i * 64:(i + 1) * 64])) for i in range(iters + warmup)]
     if level >= 5:
-        step = lambda real: training.train_step(G, D, tg, td, real,  # noqa: E731
+        step = lambda real: dcgan.train_step(G, D, tg, td, real,  # noqa: E731
                                                 nd.random.normal(0, 1, (64, p.nz, 1, 1)))
     else:
         step = lambda real: _tutorial_step(G, D, tg, td, real, p.nz, nd, autograd,  # noqa: E731
-                                           training.bce, single_forward=level >= 3, sync=level < 4)
+                                           dcgan.bce, single_forward=level >= 3, sync=level < 4)
     out = None
     for i, real in enumerate(real_batches):
         if i == warmup:
@@ -136,8 +141,8 @@ def run_config(name: str, iters: int, warmup: int) -> float:
 def _imperative_nets(p, ctx):
     from mxnet import init, nd
 
-    from utils.gan import networks
-    G, D = networks.generator(p.ngf), networks.discriminator(p.ndf)
+    from utils.gan import dcgan
+    G, D = dcgan.generator(p.ngf), dcgan.discriminator(p.ndf)
     G.initialize(init.Normal(0.02), ctx=ctx), D.initialize(init.Normal(0.02), ctx=ctx)
     G(nd.zeros((1, p.nz, 1, 1))), D(nd.zeros((1, 3, 64, 64)))
     return G, D

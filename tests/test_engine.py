@@ -14,7 +14,7 @@ import pytest
 
 from utils import data, profiles
 from utils.data import faces
-from utils.gan import checkpoints, monitor, training
+from utils.gan import checkpoints, dcgan, monitor, training
 
 TINY = dataclasses.replace(profiles.PROFILES["quick"], num_images=96, batch_size=32, epochs=2)
 IMAGES = faces.make_faces(TINY.num_images, seed=0)[0]
@@ -36,13 +36,13 @@ def test_freezing_d_in_gs_step_changes_nothing_but_the_work(monkeypatch):
     results = []
     for freeze in (True, False):
         if not freeze:
-            monkeypatch.setattr(training, "frozen", lambda net: contextlib.nullcontext())
+            monkeypatch.setattr(dcgan, "frozen", lambda net: contextlib.nullcontext())
         G, D = training.build_networks(TINY, mx.cpu(), seed=0)
         tg, td = training.build_trainers(G, D, TINY)
         real = mx.nd.array(data.to_float(IMAGES[:8]))
         mx.random.seed(1)
         z = mx.nd.random.normal(0, 1, (8, TINY.nz, 1, 1))
-        stats = [training.train_step(G, D, tg, td, real, z).asnumpy() for _ in range(2)]
+        stats = [dcgan.train_step(G, D, tg, td, real, z).asnumpy() for _ in range(2)]
         results.append((stats, training.sample(G, FIXED, mx.cpu())))
     assert np.array_equal(results[0][0], results[1][0])
     assert np.array_equal(results[0][1], results[1][1])

@@ -5,7 +5,6 @@ import pytest
 from mxnet import autograd, init, nd
 from mxnet.gluon import nn
 
-from utils.gan import networks
 from utils.gan.matmul_conv import MatmulConv2D, MatmulConv2DTranspose
 
 # (plain layer, matmul layer, channels, stride, pad, out size, input shape): the
@@ -53,39 +52,8 @@ def test_same_output_and_gradients(plain, matmul, channels, stride, pad, out, sh
         assert _relative(want, got) < 1e-5
 
 
-def test_networks_same_parameter_names_and_same_result():
-    """A checkpoint moves between the two forms: same names, shapes and outputs."""
-    z = nd.array(np.random.RandomState(1).randn(4, 100, 1, 1))
-    image = nd.array(np.random.RandomState(2).uniform(-1, 1, (4, 3, 64, 64)))
-    for make, x in ((networks.generator, z), (networks.discriminator, image)):
-        plain, fast = make(64), make(64, matmul=True)
-        kinds = {type(layer).__name__ for layer in fast}
-        assert {"MatmulConv2D", "MatmulConv2DTranspose"} & kinds  # the switch does something
-        for net in (plain, fast):
-            net.initialize(init.Normal(0.02), ctx=mx.cpu())
-            net(x)
-        names = [(k.split("_", 1)[1], p.shape) for k, p in plain.collect_params().items()]
-        assert names == [(k.split("_", 1)[1], p.shape) for k, p in fast.collect_params().items()]
-        for p, q in zip(plain.collect_params().values(), fast.collect_params().values()):
-            q.set_data(p.data())
-        with autograd.train_mode():  # batch norm on batch statistics, as in training
-            assert _relative(plain(x).asnumpy(), fast(x).asnumpy()) < 1e-4
-
-
 def test_only_plain_convolutions_are_accepted():
     with pytest.raises(ValueError, match="dilation 1, one group"):
         MatmulConv2D(8, 4, 2, 1, out_size=4, dilation=2)
     with pytest.raises(ValueError, match="dilation 1, one group"):
         MatmulConv2DTranspose(8, 4, 2, 1, out_size=8, groups=2, in_channels=16)
-
-
-@pytest.mark.parametrize("ngf, ndf", [(8, 8), (32, 16), (64, 64)])
-def test_first_and_last_layers_are_products_at_every_width(ngf, ndf):
-    """Their kernel covers the whole picture, so the product form needs no im2col and
-    wins at every width; the 8x8 <-> 4x4 layers switch only at 256 channels."""
-    G, D = networks.generator(ngf, matmul=True), networks.discriminator(ndf, matmul=True)
-    assert type(G[0]) is MatmulConv2DTranspose and type(D[len(D) - 1]) is MatmulConv2D
-    wide = ngf * 4 >= networks.MATMUL_MIN_CHANNELS
-    assert (type(G[3]) is MatmulConv2DTranspose) == wide  # G's 4 -> 8 layer
-    plain_G, plain_D = networks.generator(ngf), networks.discriminator(ndf)
-    assert type(plain_G[0]) is nn.Conv2DTranspose and type(plain_D[len(plain_D) - 1]) is nn.Conv2D

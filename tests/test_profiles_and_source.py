@@ -4,7 +4,7 @@ import pytest
 
 from utils import profiles
 from utils.display import show
-from utils.gan import training
+from utils.gan import dcgan
 
 
 def test_profile_comes_from_the_environment(monkeypatch):
@@ -28,7 +28,7 @@ def test_profiles_keep_the_paper_settings_that_define_dcgan():
 
 
 def test_shown_source_is_the_running_code():
-    src = show.show_source(training.train_step)
-    assert repr(src).splitlines()[0] == "# utils.gan.training.train_step"
-    assert inspect.getsource(training.train_step).rstrip() in repr(src)
+    src = show.show_source(dcgan.train_step)
+    assert repr(src).splitlines()[0] == "# utils.gan.dcgan.train_step"
+    assert inspect.getsource(dcgan.train_step).rstrip() in repr(src)
     assert src._repr_markdown_().startswith("```python\n")

@@ -1,7 +1,7 @@
 import numpy as np
 from mxnet import init, nd
 
-from utils.gan import toy
+from utils.gan import gan_intro, toy
 
 
 def test_real_points_follow_the_stated_gaussian():
@@ -14,7 +14,7 @@ def test_real_points_follow_the_stated_gaussian():
 
 
 def test_learned_mean_and_cov_are_read_correctly_off_the_weights():
-    G = toy.generator()
+    G = gan_intro.generator()
     G.initialize(init.Normal(1.0))
     mean, cov = toy.learned_mean_cov(G)
     samples = G(nd.random.normal(0, 1, (40000, 2))).asnumpy()
@@ -28,7 +28,7 @@ def test_relative_error():
 
 
 def test_decision_surface_is_a_probability_grid():
-    D = toy.discriminator()
+    D = gan_intro.discriminator()
     D.initialize(init.Xavier())
     s = toy.decision_surface(D, toy.EXTENT, steps=11)
     assert s.shape == (11, 11) and 0 < s.min() and s.max() < 1

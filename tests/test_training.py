@@ -6,7 +6,7 @@ from mxnet import nd
 
 from utils import data, profiles
 from utils.data import faces
-from utils.gan import training
+from utils.gan import dcgan, training
 
 QUICK = profiles.PROFILES["quick"]
 
@@ -28,7 +28,7 @@ def test_one_step_changes_both_networks_and_gives_finite_stats():
     _, G, D, tg, td, real, z = _setup()
     G(z), D(real)  # materialise deferred shapes before taking the "before" copy
     g0, d0 = _weights(G), _weights(D)
-    stats = training.train_step(G, D, tg, td, real, z).asnumpy()
+    stats = dcgan.train_step(G, D, tg, td, real, z).asnumpy()
     assert stats.shape == (len(training.STAT_NAMES),) and np.isfinite(stats).all()
     g1, d1 = _weights(G), _weights(D)
     assert all(not np.allclose(g0[k], g1[k]) for k in g0), "every G layer should learn"
@@ -37,7 +37,7 @@ def test_one_step_changes_both_networks_and_gives_finite_stats():
 
 def test_stats_are_consistent_with_d_outputs():
     _, G, D, tg, td, real, z = _setup()
-    loss_d, loss_g, acc, d_real, d_fake = training.train_step(G, D, tg, td, real, z).asnumpy()
+    loss_d, loss_g, acc, d_real, d_fake = dcgan.train_step(G, D, tg, td, real, z).asnumpy()
     assert 0 <= acc <= 1 and 0 < d_real < 1 and 0 < d_fake < 1
     # At initialisation D outputs roughly 0.5 for everything (batch norm in training
     # mode spreads the logits a little): BCE near 2 ln 2 for D, ln 2 for G.
@@ -47,7 +47,7 @@ def test_stats_are_consistent_with_d_outputs():
 def test_labels_follow_the_batch_size():
     # A batch of 5 (not the profile's 32) must work: labels are sized from the batch.
     _, G, D, tg, td, real, z = _setup(batch=5)
-    assert np.isfinite(training.train_step(G, D, tg, td, real, z).asnumpy()).all()
+    assert np.isfinite(dcgan.train_step(G, D, tg, td, real, z).asnumpy()).all()
 
 
 def test_accuracy_threshold_is_zero_on_logits():
@@ -55,9 +55,12 @@ def test_accuracy_threshold_is_zero_on_logits():
     # with 0.5 and would have called these real images fake (accuracy 0.5, not 1).
     real = nd.array([0.3, 2.0, 0.1])
     fake = nd.array([-0.3, -2.0, -0.1])
-    assert training.d_accuracy(real, fake).asscalar() == 1.0
-    assert training.d_accuracy(fake, real).asscalar() == 0.0
-    assert abs(training.d_accuracy(nd.array([0.3, -1.0]), nd.array([0.4, -0.2])).asscalar() - 0.5) < 1e-7
+    def accuracy(out_real, out_fake):
+        zero = nd.zeros(1)
+        return dcgan.step_stats(zero, zero, out_real, out_fake)[2].asscalar()
+    assert accuracy(real, fake) == 1.0
+    assert accuracy(fake, real) == 0.0
+    assert abs(accuracy(nd.array([0.3, -1.0]), nd.array([0.4, -0.2])) - 0.5) < 1e-7
 
 
 def test_train_runs_the_quick_profile_end_to_end():

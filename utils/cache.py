@@ -94,6 +94,52 @@ def code_fingerprint(*objects) -> str:
     return h.hexdigest()
 
 
+def _names(code) -> set:
+    """The global names a code object (and the functions nested in it) refers to."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if inspect.iscode(const):
+            names |= _names(const)
+    return names
+
+
+def closure(fn) -> list:
+    """fn and, recursively, the functions and classes it refers to by name that were
+    defined beside it (in its module, or in the same notebook); sorted by name. The
+    code that runs when fn runs, as far as the reader wrote it."""
+    found = {}
+
+    def visit(obj):
+        if obj.__qualname__ in found:
+            return
+        found[obj.__qualname__] = obj
+        code = getattr(obj, "__code__", None)
+        for name in sorted(_names(code)) if code is not None else ():
+            other = obj.__globals__.get(name)
+            if (inspect.isfunction(other) or inspect.isclass(other)) and \
+                    other.__module__ == obj.__module__:
+                visit(other)
+
+    visit(fn)
+    return [found[name] for name in sorted(found)]
+
+
+def step_fingerprint(step) -> str:
+    """The code of a training step and of what it calls (`closure`), plus the other
+    objects it names that are not modules or functions (a loss, say), by repr."""
+    parts = [normalised_source(obj) for obj in closure(step)]
+    for obj in closure(step):
+        code = getattr(obj, "__code__", None)
+        for name in sorted(_names(code)) if code is not None else ():
+            value = obj.__globals__.get(name)
+            if value is not None and not (inspect.ismodule(value) or callable(value) and
+                                          inspect.isroutine(value) or inspect.isclass(value)):
+                text = repr(value)
+                if " at 0x" not in text:  # an address changes every run: not a description
+                    parts.append(f"{name} = {text}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
 def key(*parts) -> str:
     """A short key from JSON-able parts (settings, digests)."""
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]

@@ -105,10 +105,20 @@ def show_curves(stats: np.ndarray, iters_per_epoch: int):
     plt.show()
 
 
+def layer_shapes(net, x) -> list[tuple[str, tuple[int, ...], int]]:
+    """Run x through net layer by layer: (layer name, output shape, parameter count)."""
+    rows = []
+    for layer in net:
+        x = layer(x)
+        n_params = sum(p.data().size for p in layer.collect_params().values())
+        rows.append((layer.name, tuple(x.shape), n_params))
+    return rows
+
+
 def show_architecture(g_rows, d_rows):
     """Draw G and D as stacks of boxes, one per convolution, sized by feature maps.
 
-    g_rows and d_rows come from networks.layer_shapes: (name, shape, params)."""
+    g_rows and d_rows come from layer_shapes: (name, shape, params)."""
     def conv_outputs(rows):
         return [shape for name, shape, _ in rows if "conv" in name]
 

@@ -1,13 +1,13 @@
 """A training run kept in a cache folder, so it is never repeated needlessly.
 
 A run is identified by everything that changes its result: the profile's settings,
-the training images, the fixed noise, the checkpoint format, the networks'
-architecture and the code that trains them: the step actually handed to the
-engine (a chapter may pass its own) and the engine's modules, read without
-comments and docstrings (`cache.code_fingerprint`). Change any of these and the
-key changes, so a stale run is never reused. The run's folder is the engine's
-output folder: its checkpoint lets an interrupted run continue, and ``run.json``
-marks a finished one.
+the training images, the fixed noise, the networks (their layers and starting
+weights), and the code that trains them: the step actually handed to the engine
+(a chapter passes its own) with the functions it calls, and the engine's modules,
+all read without comments and docstrings (`cache.step_fingerprint`,
+`cache.code_fingerprint`). Change any of these and the key changes, so a stale run
+is never reused. The run's folder is the engine's output folder: its checkpoint
+lets an interrupted run continue, and ``run.json`` marks a finished one.
 """
 from __future__ import annotations
 
@@ -20,26 +20,39 @@ from pathlib import Path
 import numpy as np
 
 from .. import cache
-from ..data import batches as batches_module
 from ..data import Batches, training_images
-from . import checkpoints, matmul_conv, networks, training
+from ..data import batches as batches_module
+from . import checkpoints, dcgan, matmul_conv, speed, training
 
 DONE = "run.json"
 
 
-def run_key(profile, images: np.ndarray, fixed_z: np.ndarray, G=None, D=None, step=None) -> str:
-    """16 hex digits that change whenever the run's result would."""
-    step = step or training.train_step
-    code = cache.code_fingerprint(step, training, networks, matmul_conv, batches_module.Batches)
-    architecture = [repr(net) for net in (G, D) if net is not None]
+def network_fingerprint(net) -> str:
+    """The layers of net (in their plain form: the engine's speed-ups do not count)
+    and its current weights."""
+    layers = repr(net).replace("MatmulConv2DTranspose", "Conv2DTranspose").replace("MatmulConv2D", "Conv2D")
+    h = hashlib.sha256(layers.encode())
+    for name, param in sorted(net.collect_params().items()):
+        h.update(name.encode())
+        h.update(np.ascontiguousarray(param.data().asnumpy()).tobytes())
+    return h.hexdigest()
+
+
+def run_key(profile, images: np.ndarray, fixed_z: np.ndarray, G, D, step=None) -> str:
+    """16 hex digits that change whenever the run's result would. G and D as they
+    are before training."""
+    step = step or dcgan.train_step
+    engine = cache.code_fingerprint(training, speed, matmul_conv, batches_module.Batches)
     return cache.key(profile.settings(),
                      hashlib.sha256(np.ascontiguousarray(images)).hexdigest(),
                      hashlib.sha256(np.ascontiguousarray(fixed_z, np.float32)).hexdigest(),
-                     checkpoints.WEIGHTS_FORMAT, code, architecture)
+                     checkpoints.WEIGHTS_FORMAT, engine, cache.step_fingerprint(step),
+                     network_fingerprint(G), network_fingerprint(D))
 
 
-def run_folder(profile, images, fixed_z, G=None, D=None, step=None) -> Path:
-    return cache.cache_dir() / "runs" / f"dcgan-{profile.name}-{run_key(profile, images, fixed_z, G, D, step)}"
+def run_folder(profile, images, fixed_z, G, D, step=None) -> Path:
+    key = run_key(profile, images, fixed_z, G, D, step)
+    return cache.cache_dir() / "runs" / f"dcgan-{profile.name}-{key}"
 
 
 def _mark_done(folder: Path, history: dict) -> None:
@@ -88,6 +101,7 @@ def trained_networks(profile, ctx):
     or trained now (seconds in `quick`, minutes in `default`). Returns (G, D, history)."""
     images, _ = training_images(profile)
     batches = Batches(images, profile.batch_size, seed=profile.seed, flip=profile.flip)
-    G, D = training.build_networks(profile, ctx, seed=profile.seed)
+    G, D = dcgan.new_networks(profile.ngf, profile.ndf, profile.nz, ctx, seed=profile.seed)
     history = train_or_reuse(G, D, batches, profile, ctx, training.fixed_noise(profile), images)
+    training.speed_up(G, D, ctx, profile.nz)
     return G, D, history

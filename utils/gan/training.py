@@ -1,29 +1,34 @@
-"""The DCGAN training step and loop. The DCGAN chapter shows this code.
+"""The training engine: the loop around the DCGAN chapter's step.
 
-`train` is the whole engine in one page, in the style of pytorch/examples' dcgan:
-checkpoints, interruption and progress are one line each here, and live in
-`checkpoints.py` and `monitor.py`.
+The networks, their construction and the single-device training step are the
+chapter's own (`dcgan`, saved from its cells). This module adds what a long run
+needs and a reader need not edit: the loop (`train`, in the style of
+pytorch/examples' dcgan: checkpoints, interruption and progress are one line each
+here and live in `checkpoints.py` and `monitor.py`), the speed-ups for CPUs
+(`speed.py`), and the same step on several devices at once (`parallel_step`).
 """
 from __future__ import annotations
 
-import contextlib
 import time
 
 import mxnet as mx
 import numpy as np
-from mxnet import autograd, gluon, init, nd
+from mxnet import autograd, gluon, nd
 
-from . import checkpoints, monitor, networks
 from ..data import to_uint8
-
-bce = gluon.loss.SigmoidBinaryCrossEntropyLoss()  # sigmoid + BCE on raw logits
+from . import checkpoints, dcgan, monitor, speed
+from .speed import frozen  # noqa: F401  (where the chapter's step takes it from)
 
 STAT_NAMES = ("loss_d", "loss_g", "acc_d", "d_real", "d_fake")
 
 
 def contexts(ctx) -> list:
-    """One device (or batch shard) or several (data parallel): always a list."""
+    """One device or several (data parallel): always a list."""
     return list(ctx) if isinstance(ctx, (list, tuple)) else [ctx]
+
+
+def on_cpu(ctx) -> bool:
+    return all(c.device_type == "cpu" for c in contexts(ctx))
 
 
 def fixed_noise(profile, n: int = 16) -> np.ndarray:
@@ -31,86 +36,49 @@ def fixed_noise(profile, n: int = 16) -> np.ndarray:
     return np.random.default_rng(profile.seed).standard_normal((n, profile.nz)).astype(np.float32)
 
 
-def build_networks(profile, ctx, seed: int = 0, matmul: bool | None = None):
-    """G and D of the profile's width, weights drawn from N(0, 0.02) as in the paper."""
-    mx.random.seed(seed)
-    if matmul is None:  # on a CPU some small layers run faster as matrix products
-        matmul = all(c.device_type == "cpu" for c in contexts(ctx))  # (networks.py)
-    G, D = networks.generator(profile.ngf, matmul=matmul), networks.discriminator(profile.ndf, matmul=matmul)
-    first = contexts(ctx)[0]
-    for net, x in ((G, nd.zeros((1, profile.nz, 1, 1), ctx=first)), (D, nd.zeros((1, 3, 64, 64), ctx=first))):
-        net.initialize(init.Normal(0.02), ctx=ctx)
-        net(x)  # Gluon learns the input sizes on a first call: now every weight exists
-        net.hybridize(static_alloc=True, static_shape=True)
+def speed_up(G, D, ctx, nz: int) -> None:
+    """On a CPU, swap the layers that gain from it for their matrix-product form (the
+    same weights: speed.py). Does nothing on a GPU, or when already done."""
+    if on_cpu(ctx):
+        speed.for_cpu(G, (1, nz, 1, 1))
+        speed.for_cpu(D, (1, 3, 64, 64))
+
+
+def build_networks(profile, ctx, seed: int = 0):
+    """The chapter's G and D for the profile (dcgan.new_networks), sped up for a CPU."""
+    G, D = dcgan.new_networks(profile.ngf, profile.ndf, profile.nz, ctx, seed=seed)
+    speed_up(G, D, ctx, profile.nz)
     return G, D
 
 
 def build_trainers(G, D, profile):
-    """One Adam per network: lr 2e-4 and beta1 0.5 keep the two players in step."""
-    opts = {"learning_rate": profile.lr, "beta1": profile.beta1}
-    return gluon.Trainer(G.collect_params(), "adam", opts), gluon.Trainer(D.collect_params(), "adam", opts)
+    """The chapter's two Adams, with the profile's learning rate and beta1."""
+    return dcgan.new_trainers(G, D, profile.lr, profile.beta1)
 
 
-def add_noise(x, std: float):
-    """Instance noise: blur the line between real and fake early on, so D cannot win
-    on pixel-level details before G has learnt the large shapes."""
-    return x + nd.random.normal(0, std, x.shape, ctx=x.context) if std > 0 else x
-
-
-def d_accuracy(out_real, out_fake):
-    """Share of D's calls that are right. D outputs logits, so "real" means
-    logit > 0 (sigmoid(0) = 0.5), not logit > 0.5 as in the original tutorial."""
-    right = (out_real > 0).sum() + (out_fake < 0).sum()
-    return right / (out_real.size + out_fake.size)
-
-
-@contextlib.contextmanager
-def frozen(net):
-    """No weight gradients for net inside the block. G's step needs the gradient
-    through D, not D's own: skipping it saves about a sixth of an iteration."""
-    params = net.collect_params()
-    before = {name: p.grad_req for name, p in params.items()}
-    params.setattr("grad_req", "null")
-    try:
-        yield
-    finally:
-        for name, p in params.items():
-            p.grad_req = before[name]
-
-
-def train_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0):
-    """One D update, then one G update. With several devices, real and z are lists
-    with one shard of the batch per device. Returns the step's statistics: an NDArray
-    still on the device, since reading it forces a wait, so the loop reads it rarely."""
-    reals, zs = contexts(real), contexts(z)
+def parallel_step(G, D, trainer_g, trainer_d, reals, zs, real_label=1.0, noise=0.0):
+    """The chapter's train_step on several devices: the chapter's losses on each
+    shard of the batch, one update from all of them (Gluon data parallel). Returns
+    the step's statistics, averaged over the shards, on the first device."""
     n = sum(real.shape[0] for real in reals)
-    # D step: push D(x) towards "real" and D(G(z)) towards "fake". fake.detach()
-    # stops D's loss from reaching G's weights.
     with autograd.record():
         fakes = [G(z) for z in zs]
-        outs = [(D(add_noise(real, noise)).reshape((-1,)),
-                 D(add_noise(fake.detach(), noise)).reshape((-1,)))
-                for real, fake in zip(reals, fakes)]
-        # Labels shaped like D's output: sized by the actual batch, never a constant.
-        losses_d = [bce(o_real, nd.ones_like(o_real) * real_label) + bce(o_fake, nd.zeros_like(o_fake))
-                    for o_real, o_fake in outs]
-    autograd.backward(losses_d)
+        parts = [dcgan.d_loss(D, real, fake, real_label, noise) for real, fake in zip(reals, fakes)]
+    autograd.backward([loss for loss, _, _ in parts])
     trainer_d.step(n)
-
-    # G step: reuse the same fake batch (G runs forward once per iteration) and ask
-    # the updated D to call it real. The target is 1, not the smoothed label.
-    with frozen(D):
-        with autograd.record():
-            outs_g = [D(add_noise(fake, noise)).reshape((-1,)) for fake in fakes]
-            losses_g = [bce(o, nd.ones_like(o)) for o in outs_g]
-        autograd.backward(losses_g)
+    with frozen(D), autograd.record():
+        losses_g = [dcgan.g_loss(D, fake, noise) for fake in fakes]
+    autograd.backward(losses_g)
     trainer_g.step(n)
-
-    home = reals[0].context  # the statistics of every shard, averaged on one device
-    stats = [nd.concat(l_d.mean(), l_g.mean(), d_accuracy(o_real, o_fake),
-                       o_real.sigmoid().mean(), o_fake.sigmoid().mean(), dim=0).as_in_context(home)
-             for l_d, l_g, (o_real, o_fake) in zip(losses_d, losses_g, outs)]
+    home = reals[0].context
+    stats = [dcgan.step_stats(loss_d, loss_g, out_real, out_fake).as_in_context(home)
+             for (loss_d, out_real, out_fake), loss_g in zip(parts, losses_g)]
     return stats[0] if len(stats) == 1 else nd.stack(*stats).mean(0)
+
+
+def default_step(ctx):
+    """The chapter's step on one device, parallel_step on several."""
+    return dcgan.train_step if len(contexts(ctx)) == 1 else parallel_step
 
 
 def sample(G, z, ctx):
@@ -124,12 +92,14 @@ def sample(G, z, ctx):
 
 def train(G, D, batches, profile, ctx, fixed_z, out=None, log=monitor.write, step=None):
     """Train for profile.epochs and return the history: per-iteration statistics, the
-    fixed-noise samples after every epoch, the log. `step` (default: train_step) is
-    called once per batch with train_step's arguments. With a folder `out`, a
+    fixed-noise samples after every epoch, the log. `step` is called once per batch
+    with train_step's arguments (default: the chapter's; on several devices
+    parallel_step, whose real and z are lists of shards). With a folder `out`, a
     checkpoint is written there after every epoch and on an interrupt, and training
     resumes from it. Logs one line per epoch; a progress bar shows the iterations between."""
     ctxs = contexts(ctx)
-    step = step or train_step
+    step = step or default_step(ctx)
+    speed_up(G, D, ctx, profile.nz)
     trainer_g, trainer_d = build_trainers(G, D, profile)
     data = checkpoints.data_fingerprint(batches.images)
     state = checkpoints.resume(out, G, D, trainer_g, trainer_d, profile, log, data) if out \
@@ -143,8 +113,8 @@ def train(G, D, batches, profile, ctx, fixed_z, out=None, log=monitor.write, ste
                 reals = gluon.utils.split_and_load(real, ctxs, even_split=False)
                 zs = [nd.random.normal(0, 1, (r.shape[0], profile.nz, 1, 1), ctx=r.context) for r in reals]
                 noise = profile.instance_noise * (1.0 - state["iteration"] / total)  # decays to 0
-                pending.append(step(G, D, trainer_g, trainer_d, reals, zs,
-                                    profile.real_label, noise))
+                shards = (reals, zs) if len(ctxs) > 1 else (reals[0], zs[0])
+                pending.append(step(G, D, trainer_g, trainer_d, *shards, profile.real_label, noise))
                 state["iteration"] += 1
                 state["batch"] += 1
                 bar.step(pending)  # reads a recent step's losses every few iterations

@@ -1,0 +1,105 @@
+"""Generated from chapters/source/02_dcgan.md by tools/build_chapters.py: the chapter's
+code cells tagged "save". Edit the chapter, not this file (tests/test_notebooks.py
+compares the two)."""
+import mxnet as mx
+from mxnet import autograd, gluon, init, nd
+from mxnet.gluon import nn
+
+from utils.gan.speed import frozen  # G's turn skips D's weight gradients (below)
+
+
+def generator(ngf=64, nc=3):
+    """DCGAN's G: a code (batch, nz, 1, 1) -> an image (batch, nc, 64, 64) in [-1, 1]."""
+    G = nn.HybridSequential(prefix="G_")
+    with G.name_scope():
+        G.add(nn.Conv2DTranspose(ngf * 8, 4, 1, 0, use_bias=False),  # (ngf*8, 4, 4)
+              nn.BatchNorm(), nn.Activation("relu"),
+              nn.Conv2DTranspose(ngf * 4, 4, 2, 1, use_bias=False),  # (ngf*4, 8, 8)
+              nn.BatchNorm(), nn.Activation("relu"),
+              nn.Conv2DTranspose(ngf * 2, 4, 2, 1, use_bias=False),  # (ngf*2, 16, 16)
+              nn.BatchNorm(), nn.Activation("relu"),
+              nn.Conv2DTranspose(ngf, 4, 2, 1, use_bias=False),      # (ngf, 32, 32)
+              nn.BatchNorm(), nn.Activation("relu"),
+              nn.Conv2DTranspose(nc, 4, 2, 1, use_bias=False),       # (nc, 64, 64)
+              nn.Activation("tanh"))                                 # in [-1, 1], like the data
+    return G
+
+
+def discriminator(ndf=64):
+    """DCGAN's D: an image (batch, 3, 64, 64) -> one logit per image (batch, 1, 1, 1)."""
+    D = nn.HybridSequential(prefix="D_")
+    with D.name_scope():
+        D.add(nn.Conv2D(ndf, 4, 2, 1, use_bias=False),      # (ndf, 32, 32), no batch norm
+              nn.LeakyReLU(0.2),
+              nn.Conv2D(ndf * 2, 4, 2, 1, use_bias=False),  # (ndf*2, 16, 16)
+              nn.BatchNorm(), nn.LeakyReLU(0.2),
+              nn.Conv2D(ndf * 4, 4, 2, 1, use_bias=False),  # (ndf*4, 8, 8)
+              nn.BatchNorm(), nn.LeakyReLU(0.2),
+              nn.Conv2D(ndf * 8, 4, 2, 1, use_bias=False),  # (ndf*8, 4, 4)
+              nn.BatchNorm(), nn.LeakyReLU(0.2),
+              nn.Conv2D(1, 4, 1, 0, use_bias=False))        # (1, 1, 1): the logit
+    return D
+
+
+def new_networks(ngf, ndf, nz=100, ctx=mx.cpu(), seed=0):
+    """G and D with weights from N(0, 0.02), as in the paper, compiled (hybridized).
+    ctx may be a list of devices (data parallel)."""
+    mx.random.seed(seed)
+    G, D = generator(ngf), discriminator(ndf)
+    first = ctx[0] if isinstance(ctx, (list, tuple)) else ctx
+    for net, x_shape in ((G, (1, nz, 1, 1)), (D, (1, 3, 64, 64))):
+        net.initialize(init.Normal(0.02), ctx=ctx)
+        net(nd.zeros(x_shape, ctx=first))  # a first call fixes every weight's shape
+        net.hybridize(static_alloc=True, static_shape=True)
+    return G, D
+
+
+def new_trainers(G, D, lr=2e-4, beta1=0.5):
+    """One Adam per network, with the paper's settings."""
+    options = {"learning_rate": lr, "beta1": beta1}
+    return (gluon.Trainer(G.collect_params(), "adam", options),
+            gluon.Trainer(D.collect_params(), "adam", options))
+
+
+bce = gluon.loss.SigmoidBinaryCrossEntropyLoss()  # sigmoid + cross-entropy, on logits
+
+
+def add_noise(x, std):
+    """Instance noise: Gaussian noise of standard deviation std on what D sees."""
+    return x + nd.random.normal(0, std, x.shape, ctx=x.context) if std > 0 else x
+
+
+def d_loss(D, real, fake, real_label=1.0, noise=0.0):
+    """D's loss: real images towards real_label, G's towards 0; and D's logits."""
+    out_real = D(add_noise(real, noise)).reshape((-1,))
+    out_fake = D(add_noise(fake.detach(), noise)).reshape((-1,))  # detach: D's loss stops at G
+    loss = bce(out_real, nd.ones_like(out_real) * real_label) + bce(out_fake, nd.zeros_like(out_fake))
+    return loss, out_real, out_fake
+
+
+def g_loss(D, fake, noise=0.0):
+    """G's non-saturating loss, -log D(G(z)): its fakes towards the label 1."""
+    out = D(add_noise(fake, noise)).reshape((-1,))
+    return bce(out, nd.ones_like(out))
+
+
+def step_stats(loss_d, loss_g, out_real, out_fake):
+    """D's loss, G's loss, D's accuracy (a logit above 0 means "real"), D(x), D(G(z))."""
+    right = (out_real > 0).sum() + (out_fake < 0).sum()
+    return nd.concat(loss_d.mean(), loss_g.mean(), right / (out_real.size + out_fake.size),
+                     out_real.sigmoid().mean(), out_fake.sigmoid().mean(), dim=0)
+
+
+def train_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0):
+    """One D update, then one G update, on one device. Returns step_stats (on the
+    device: reading it would make MXNet wait)."""
+    with autograd.record():
+        fake = G(z)
+        loss_d, out_real, out_fake = d_loss(D, real, fake, real_label, noise)
+    loss_d.backward()
+    trainer_d.step(real.shape[0])
+    with frozen(D), autograd.record():  # G's turn: gradients through D, not for D
+        loss_g = g_loss(D, fake, noise)
+    loss_g.backward()
+    trainer_g.step(real.shape[0])
+    return step_stats(loss_d, loss_g, out_real, out_fake)
