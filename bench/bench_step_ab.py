@@ -6,7 +6,7 @@ Builds the networks twice, the way `training.build_networks` does on a CPU: once
 the book builds them ("book"), and once with G's first and D's last layer left as
 oneDNN convolutions ("plain ends"), the rule before those two layers became matrix
 products (`matmul_conv`: their kernel covers the whole picture). Then it alternates
-one `training.train_step` of each, so that other load on this noisy machine hits
+one `dcgan.train_step` of each, so that other load on this noisy machine hits
 both alike, and prints the medians and the paired ratio. Between separate runs this
 machine's speed drifts by 10% and more, more than the lever; pairs do not.
 """

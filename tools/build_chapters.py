@@ -255,6 +255,8 @@ def build(source: Path, force: bool, profile: str) -> tuple[str, float]:
         keep_outputs(built[lang], stored[lang]) for lang in LANGS)
     seconds = 0.0
     if kept:
+        for lang in LANGS:
+            fill(built[lang], glued(stored[lang]))
         what = "prose rewritten, outputs kept" if any(
             differences(built[lang], stored[lang]) for lang in LANGS) else "unchanged"
     else:

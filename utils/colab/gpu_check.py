@@ -152,7 +152,7 @@ def stage_convolution(state: State) -> str:
 def stage_dcgan(state: State) -> str:
     """The DCGAN networks and training step of the chapters, at the paper's width."""
     from .. import profiles
-    from ..gan import training
+    from ..gan import dcgan, training
     nd = state.mx.nd
     profile = dataclasses.replace(profiles.PROFILES["quick"], ngf=64, ndf=64, batch_size=64)
     G, D = training.build_networks(profile, state.ctx)
@@ -161,8 +161,8 @@ def stage_dcgan(state: State) -> str:
     real = nd.random.uniform(-1, 1, shape, ctx=state.ctx)
     z = nd.random.normal(0, 1, (profile.batch_size, profile.nz, 1, 1), ctx=state.ctx)
 
-    def step():  # one shard per device: a list of one here
-        return training.train_step(G, D, trainer_g, trainer_d, [real], [z])
+    def step():
+        return dcgan.train_step(G, D, trainer_g, trainer_d, real, z)
 
     step().asnumpy()  # the first step builds the graphs and picks algorithms: not timed
     steps = 2 if state.use_cpu else 20  # a CPU step takes seconds; a GPU step milliseconds
