@@ -88,7 +88,8 @@ def _toc_pages() -> list[str]:
 
 PAGES = _toc_pages()
 ZH_PAGES = [p for p in PAGES if "/zh/" in p]
-SLIDER_PAGES = [p for p in PAGES if p.startswith("chapters/")]  # every chapter has one
+# Every chapter has a slider; the appendix (90_...) has none.
+SLIDER_PAGES = [p for p in PAGES if p.startswith("chapters/") and "/9" not in p]
 CHAPTER_PAGES = [p for p in PAGES if p.startswith("chapters/")]
 MATH_PAGES = ["chapters/en/01_gan_intro.html", "chapters/zh/01_gan_intro.html"]
 SHOTS = {"book/index.html": "book_index.png",
