@@ -34,8 +34,18 @@ from utils.colab import setup as colab
 ROOT = Path(__file__).resolve().parents[1]
 SITE = Path(sysconfig.get_paths()["purelib"])  # the project venv's site-packages
 PY = f"python{sys.version_info[0]}.{sys.version_info[1]}"
-MXNET_AND_DEPS = ["mxnet", "requests", "urllib3", "idna", "charset-normalizer", "certifi",
-                  "graphviz"]
+def _installed(name: str) -> bool:
+    try:
+        metadata.distribution(name)
+        return True
+    except metadata.PackageNotFoundError:
+        return False
+
+
+# MXNet and what it needs at import, as installed here (graphviz only with pip's
+# resolver: on Python 3.12+ MXNet comes with --no-deps and goes without it).
+MXNET_AND_DEPS = [name for name in ["mxnet", "requests", "urllib3", "idna", "charset-normalizer",
+                                    "certifi", "graphviz"] if _installed(name)]
 
 
 # -- helpers shared with test_colab_first_cell.py ---------------------------------

