@@ -71,3 +71,31 @@ def test_a_checkerboard_raises_the_high_frequency_ratio_and_a_blur_lowers_it():
     assert quality.high_frequency_ratio(blurred) < base
     spectrum = quality.radial_spectrum(images)
     assert spectrum.shape == (32,) and spectrum[1] > spectrum[-1]
+
+
+def _box_blur(images, radius):
+    padded = np.pad(images.astype(np.float64), ((0, 0), (radius,) * 2, (radius,) * 2, (0, 0)), mode="edge")
+    total = sum(padded[:, radius + dy:radius + dy + 64, radius + dx:radius + dx + 64]
+                for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1))
+    return (total / (2 * radius + 1) ** 2).astype(np.uint8)
+
+
+def test_the_frozen_features_rank_more_blur_and_more_noise_as_farther(tmp_path, monkeypatch):
+    """The chapter's ruler: Fréchet distance in the attribute classifier's features
+    grows step by step as real faces are blurred or noised more."""
+    import mxnet as mx
+
+    from utils.latent import attributes
+    monkeypatch.setenv("GANBOOK_CACHE", str(tmp_path))
+    net, _ = attributes.trained_classifier("quick", mx.cpu())
+    reference = attributes.features(net, faces.make_faces(600, seed=0)[0], mx.cpu())
+    other = faces.make_faces(600, seed=777)[0]
+    blur = [quality.frechet_distance(reference, attributes.features(net, _box_blur(other, r), mx.cpu()))
+            for r in (1, 2, 3)]
+    rng = np.random.default_rng(0)
+    noise = [quality.frechet_distance(reference, attributes.features(
+        net, np.clip(other + rng.normal(0, s, other.shape), 0, 255).astype(np.uint8), mx.cpu()))
+        for s in (10, 25, 50)]
+    floor = quality.frechet_distance(reference, attributes.features(net, other, mx.cpu()))
+    assert floor < blur[0] < blur[1] < blur[2]
+    assert floor < noise[0] < noise[1] < noise[2]

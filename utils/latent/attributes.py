@@ -109,6 +109,18 @@ def predict(net, images: np.ndarray, ctx, batch: int = 500) -> np.ndarray:
     return np.concatenate(out)
 
 
+def features(net, images: np.ndarray, ctx, batch: int = 500) -> np.ndarray:
+    """The classifier's view of uint8 (n, 64, 64, 3) images: what its last layer reads
+    (every layer but that one), as float64 (n, width * 4 * 16)."""
+    out = []
+    for i in range(0, len(images), batch):
+        x = nd.array(to_float(images[i:i + batch]), ctx=ctx)
+        for layer in list(net)[:-1]:
+            x = layer(x)
+        out.append(x.asnumpy().astype(np.float64))
+    return np.concatenate(out)
+
+
 def accuracy(probs: np.ndarray, targets: np.ndarray) -> dict[str, float]:
     """Share of right yes/no calls (probability > 0.5) per label."""
     right = (probs > 0.5) == (targets > 0.5)
