@@ -225,6 +225,7 @@ def execute(nb, folder: Path, profile: str) -> float:
         # Widget state is not stored: the book shows the self-contained HTML version of
         # each slider, and stored state would make the book fetch a widget manager.
         _Client(nb, kernel_manager_class=IpcKernelManager, timeout=None, kernel_name="python3",
+                record_timing=False,  # timestamps in every cell would make each rebuild a diff
                 store_widget_state=False, resources={"metadata": {"path": str(folder)}}).execute()
     seconds = time.time() - start
     nb.metadata["gan_book"] = {"profile": profile, "code_sha256": code_hash(nb),
