@@ -88,8 +88,8 @@ def _toc_pages() -> list[str]:
 
 PAGES = _toc_pages()
 ZH_PAGES = [p for p in PAGES if "/zh/" in p]
-# Every chapter has a slider; the appendix (90_...) has none.
-SLIDER_PAGES = [p for p in PAGES if p.startswith("chapters/") and "/9" not in p]
+# The chapters with sliders: 01 (the game), 02 (the epochs) and 03 (the latent space).
+SLIDER_PAGES = [p for p in PAGES if p.startswith("chapters/") and p.split("/")[-1][:3] in ("01_", "02_", "03_")]
 CHAPTER_PAGES = [p for p in PAGES if p.startswith("chapters/")]
 MATH_PAGES = ["chapters/en/01_gan_intro.html", "chapters/zh/01_gan_intro.html"]
 SHOTS = {"book/index.html": "book_index.png",
