@@ -185,3 +185,13 @@ def test_tqdm_disable_turns_the_bar_off(monkeypatch):
     monkeypatch.setenv("TQDM_DISABLE", "0")
     with monitor.progress(3) as bar:
         assert not bar.tqdm.disable
+
+
+def test_the_weights_of_each_epoch_are_kept_and_reproduce_its_samples(tmp_path):
+    G, history = _train(TINY, tmp_path)
+    saved = checkpoints.epoch_weights(tmp_path)
+    assert [epoch for epoch, _, _ in saved] == [1, 2]
+    assert 0 < saved[0][1] < saved[1][1] == pytest.approx(history["seconds"])
+    again, _ = training.build_networks(TINY, mx.cpu(), seed=99)
+    checkpoints.load_weights(tmp_path, "G", again, saved[0][2])
+    assert np.array_equal(training.sample(again, FIXED, mx.cpu()), history["epoch_samples"][0])

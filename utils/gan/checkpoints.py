@@ -225,6 +225,35 @@ def _check_data(path, saved: dict | None, current: dict | None) -> None:
         "data (the same --data folder or profile), or use another output folder for a new run.")
 
 
+EPOCHS = "epochs"  # G's weights after each epoch: epochs/G_epoch_NNN.npz
+
+
+def save_epoch_weights(out, G, epoch: int, seconds: float) -> None:
+    """G's weights after `epoch` (1-based) and the training seconds so far, so that a
+    generator's quality can be followed through the run. Plain arrays, no pickle."""
+    if out is None:
+        return
+    folder = Path(out) / EPOCHS
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays = {name: p.data().asnumpy() for name, p in _weights(G).items()}
+    arrays["seconds"] = np.array(seconds)
+    tmp = folder / f"G_epoch_{epoch:03d}.npz.tmp"
+    with open(tmp, "wb") as f:
+        np.savez(f, **arrays)
+    os.replace(tmp, folder / f"G_epoch_{epoch:03d}.npz")
+
+
+def epoch_weights(folder):
+    """[(epoch, seconds, arrays)] of the G weights a run saved after each epoch."""
+    found = []
+    for path in sorted((Path(folder) / EPOCHS).glob("G_epoch_*.npz")):
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {k: f[k] for k in f.files}
+        found.append((int(path.stem.rsplit("_", 1)[1]), float(arrays.pop("seconds")),
+                      {f"G/{k}": v for k, v in arrays.items()}))
+    return found
+
+
 def check_resumable(path, profile) -> dict:
     """The checkpoint's metadata, once its format and settings allow resuming it with
     `profile`; a CheckpointError that says what to do otherwise. Loads nothing."""

@@ -71,6 +71,7 @@ def load(folder: Path, G, D) -> dict:
     history = {"stats": arrays["stats"], "epoch_samples": arrays["epoch_samples"],
                "seconds": meta["seconds"], "log": meta["log"]}
     history.update(json.loads((folder / DONE).read_text()))
+    history["folder"] = folder
     return history
 
 
@@ -83,6 +84,7 @@ def train_or_reuse(G, D, batches, profile, ctx, fixed_z, images, step=None) -> d
         if cache.retrain_requested():  # start over, not from the last checkpoint
             (folder / checkpoints.CHECKPOINT).unlink(missing_ok=True)
         history = training.train(G, D, batches, profile, ctx, fixed_z, out=folder, step=step)
+        history["folder"] = folder
         _mark_done(folder, history)
         print(f"Trained in {history['seconds'] / 60:.1f} min.")
         return history

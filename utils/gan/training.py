@@ -133,5 +133,6 @@ def train(G, D, batches, profile, ctx, fixed_z, out=None, log=monitor.write, ste
             log(state["log"][-1])
             monitor.check_collapse(state["epoch_samples"], batches.images, log)
             checkpoints.save_if(out, G, D, trainer_g, trainer_d, profile, state, data)
+            checkpoints.save_epoch_weights(out, G, state["epoch"], state["seconds"])
             monitor.save_pictures(out, state, len(batches))
     return checkpoints.history(state)
