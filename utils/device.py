@@ -13,11 +13,12 @@ def _cpu(mx, head: str, why: str):
     return mx.cpu(), f"{head}cpu(0) with {threads} threads{why}"
 
 
-def choose_context(use_gpu: bool = True, gpus=None):
+def choose_context(use_gpu: bool = True, gpus=None, advice: bool = True):
     """Return (context, message). gpu(0) when this MXNet build has CUDA, sees a GPU,
     has kernels for it (mxnet-cu112 has none for sm_90 and newer) and a tiny
     computation there works; else the CPU, with the reason. `gpus` (a list of
-    colab.setup.Gpu) defaults to what nvidia-smi reports."""
+    colab.setup.Gpu) defaults to what nvidia-smi reports. advice=False leaves out
+    how to get a GPU (the Colab set-up has just said it)."""
     import mxnet as mx
 
     from .colab.setup import Gpu, describe, kernel_for, kernels_for, no_kernels_message, query_gpus
@@ -28,9 +29,9 @@ def choose_context(use_gpu: bool = True, gpus=None):
     if not mx.runtime.Features().is_enabled("CUDA"):
         where = (f"the {describe(gpus[0])} stays unused, since this build never uses a GPU"
                  if gpus else "no GPU visible to MXNet")
-        return _cpu(mx, f"{head} (CPU build, package mxnet) computes on ", f": {where}. "
-                    "For a GPU: mxnet-cu112 on a T4, L4 or A100 (on Colab the "
-                    "first cell of a chapter installs it).")
+        how = (" For a GPU: mxnet-cu112 on a T4, L4 or A100 (on Colab the first cell of a "
+               "chapter installs it)." if advice else "")
+        return _cpu(mx, f"{head} (CPU build, package mxnet) computes on ", f": {where}.{how}")
     if mx.context.num_gpus() == 0:
         return _cpu(mx, f"{head} (CUDA build) computes on ", ": it sees no GPU.")
     gpu = gpus[0] if gpus else Gpu("gpu(0)", None)

@@ -382,7 +382,7 @@ def setup_mxnet(lib_dir=None, log=print):
     import mxnet  # noqa: F401  (after the shims and libraries above)
 
     from ..device import choose_context
-    ctx, message = choose_context()
+    ctx, message = choose_context(advice=False)  # setup_colab has said how to get a GPU
     log(message)
     return ctx
 
