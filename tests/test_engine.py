@@ -119,7 +119,7 @@ def test_collapse_warning_needs_a_drop_in_diversity():
     varied, same = IMAGES[:16], np.repeat(IMAGES[:1], 16, axis=0)
     # Sixteen faces 85% the same: alike (warn), but not one picture (stop).
     few = (0.85 * IMAGES[:1].astype(float) + 0.15 * IMAGES[:16]).astype(np.uint8)
-    assert 0.1 <= monitor.metrics.diversity(few, IMAGES, max_real=256) < 0.25
+    assert 0.1 <= monitor.quality.diversity(few, IMAGES, max_real=256) < 0.25
     said = []
     assert not monitor.check_collapse([same], IMAGES, said.append)  # a start, not a collapse
     assert monitor.check_collapse([varied, few], IMAGES, said.append)

@@ -1,16 +1,16 @@
 import numpy as np
 
 from utils.data import faces
-from utils.gan import metrics
+from utils.gan import quality
 from utils.latent import paths
 
 
 def test_diversity_is_zero_for_a_collapsed_generator_and_one_for_the_data():
     images, _ = faces.make_faces(200, seed=0)
-    assert metrics.diversity(np.repeat(images[:1], 50, axis=0), images) < 1e-6
-    assert abs(metrics.diversity(images[:100], images[100:]) - 1.0) < 0.1
+    assert quality.diversity(np.repeat(images[:1], 50, axis=0), images) < 1e-6
+    assert abs(quality.diversity(images[:100], images[100:]) - 1.0) < 0.1
     # Four distinct faces repeated: some diversity, far less than the data's.
-    assert 0.3 < metrics.diversity(np.repeat(images[:4], 25, axis=0), images) < 1.0
+    assert 0.3 < quality.diversity(np.repeat(images[:4], 25, axis=0), images) < 1.0
 
 
 def test_mean_pairwise_distance_matches_a_direct_computation():
@@ -18,7 +18,7 @@ def test_mean_pairwise_distance_matches_a_direct_computation():
     imgs = rng.integers(0, 256, (7, 64, 64, 3), dtype=np.uint8)
     small = imgs.astype(np.float64).reshape(7, 16, 4, 16, 4, 3).mean(axis=(2, 4)).reshape(7, -1) / 255
     direct = np.mean([np.linalg.norm(small[i] - small[j]) for i in range(7) for j in range(i + 1, 7)])
-    assert abs(metrics.mean_pairwise_distance(imgs) - direct) < 1e-6
+    assert abs(quality.mean_pairwise_distance(imgs) - direct) < 1e-6
 
 
 def test_slerp_ends_at_the_codes_and_keeps_the_norm():

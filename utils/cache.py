@@ -127,8 +127,9 @@ def closure(fn) -> list:
 def step_fingerprint(step) -> str:
     """The code of a training step and of what it calls (`closure`), plus the other
     objects it names that are not modules or functions (a loss, say), by repr."""
-    parts = [normalised_source(obj) for obj in closure(step)]
-    for obj in closure(step):
+    functions = closure(step)
+    parts = [normalised_source(obj) for obj in functions]
+    for obj in functions:
         code = getattr(obj, "__code__", None)
         for name in sorted(_names(code)) if code is not None else ():
             value = obj.__globals__.get(name)

@@ -12,7 +12,7 @@ import numpy as np
 from mxnet import nd
 
 from ..errors import GanBookError
-from . import metrics
+from . import quality
 
 READ_EVERY = 10           # progress bar: read a recent step's losses this often
 COLLAPSE_BELOW = 0.25     # diversity score under which the samples look collapsed: a warning
@@ -132,7 +132,7 @@ def check_collapse(epoch_samples: list, images: np.ndarray, log=print) -> bool:
     """Warn when the fixed-noise samples, once varied, turn alike (mode collapse), and
     stop (Diverged) when they have become nearly one picture. At the start every
     sample looks the same anyway, so only a drop counts."""
-    scores = [metrics.diversity(s, images, max_real=256) for s in epoch_samples]
+    scores = [quality.diversity(s, images, max_real=256) for s in epoch_samples]
     if scores[-1] < COLLAPSED_BELOW and max(scores) >= 3 * COLLAPSED_BELOW:
         raise Diverged(
             f"The samples collapsed to nearly one picture (diversity {scores[-1]:.2f}, was up "

@@ -72,10 +72,6 @@ def for_cpu(net: nn.HybridSequential, x_shape: tuple) -> list[int]:
     return swapped
 
 
-def is_matmul(layer) -> bool:
-    return isinstance(layer, (MatmulConv2D, MatmulConv2DTranspose))
-
-
 @contextlib.contextmanager
 def frozen(net):
     """No weight gradients for net inside the block. G's turn needs the gradient

@@ -17,7 +17,7 @@ from mxnet import autograd, gluon, nd
 
 from ..data import to_uint8
 from . import checkpoints, dcgan, monitor, speed
-from .speed import frozen  # noqa: F401  (where the chapter's step takes it from)
+from .speed import frozen
 
 STAT_NAMES = ("loss_d", "loss_g", "acc_d", "d_real", "d_fake")
 
