@@ -98,6 +98,10 @@ CASES = [
     (["--lr", "nan"], {}, None, 2, "argument --lr: nan must be a positive, finite number"),
     (["--lr", "inf"], {}, None, 2, "argument --lr: inf must be a positive, finite number"),
     (["--lr", "-0.1"], {}, None, 2, "argument --lr: -0.1 must be a positive"),
+    (["--lr-d", "0"], {}, None, 2, "argument --lr-d: 0 must be a positive, finite number"),
+    (["--ema", "1"], {}, None, 2, "argument --ema: 1 is not a decay: use 0 (no average) up to"),
+    (["--ema", "-0.5"], {}, None, 2, "argument --ema: -0.5 is not a decay"),
+    (["--ema", "high"], {}, None, 2, "argument --ema: 'high' is not a number"),
     (["--seed", "-1"], {}, None, 2, "argument --seed: -1 is out of range: use 0 to 4294967295"),
     (["--seed", "4294967296"], {}, None, 2, "argument --seed: 4294967296 is out of range"),
     (["--seed", "1.5"], {}, None, 2, "argument --seed: '1.5' is not a whole number"),
@@ -121,8 +125,9 @@ CASES = [
     ([], {"GANBOOK_CACHE": "{file}"}, None, 1, "The cache folder ($GANBOOK_CACHE or ~/.cache/gan-book)"),
     ([], {}, "run", 1, "checkpoint.npz exists. Add --resume to continue that run"),
     (["--resume"], {}, None, 1, "--resume: there is no checkpoint in"),
-    (["--resume", "--lr", "0.001"], {}, "run", 1, "belongs to a run with other settings (lr: "
-                                                  "checkpoint 0.0002, now 0.001)"),
+    (["--resume", "--lr", "0.001"], {}, "run", 1, "belongs to a run with other settings (lr_d: "
+                                                  "checkpoint 0.0002, now 0.001; lr_g: checkpoint "
+                                                  "0.0002, now 0.001)"),
     (["--resume", "--ngf", "16"], {}, "run", 1, "ngf: checkpoint 8, now 16"),
     (["--resume"], {}, "old", 1, "is an older checkpoint (format 1) whose optimiser states are "
                                  "pickled"),

@@ -20,11 +20,16 @@ def test_unknown_profile_names_the_choices(monkeypatch):
         profiles.current_profile()
 
 
-def test_profiles_keep_the_paper_settings_that_define_dcgan():
-    for p in profiles.PROFILES.values():
-        assert (p.lr, p.beta1, p.nz) == (2e-4, 0.5, 100)
+def test_the_full_profile_keeps_the_papers_settings():
     full = profiles.PROFILES["full"]
+    assert (full.lr_g, full.lr_d, full.beta1, full.nz) == (2e-4, 2e-4, 0.5, 100)
     assert (full.ngf, full.ndf, full.batch_size, full.data) == (64, 64, 128, "lfw")
+    assert (full.ema, full.real_label, full.instance_noise, full.flip) == (0.0, 1.0, 0.0, False)
+
+
+def test_every_profile_keeps_the_papers_adam_momentum_and_code_size():
+    for p in profiles.PROFILES.values():
+        assert (p.beta1, p.nz) == (0.5, 100)
 
 
 def test_shown_source_is_the_running_code():

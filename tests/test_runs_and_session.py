@@ -45,7 +45,7 @@ def test_other_settings_or_data_mean_another_run(cache):
     fixed = np.zeros((2, TINY.nz), np.float32)
     G, D = training.build_networks(TINY, mx.cpu())
     key = runs.run_key(TINY, images, fixed, G, D)
-    assert runs.run_key(dataclasses.replace(TINY, lr=1e-3), images, fixed, G, D) != key
+    assert runs.run_key(dataclasses.replace(TINY, lr_g=1e-3), images, fixed, G, D) != key
     assert runs.run_key(TINY, images[::-1].copy(), fixed, G, D) != key
     assert runs.run_key(TINY, images, fixed + 1, G, D) != key
     wider, _ = training.build_networks(dataclasses.replace(TINY, ngf=16), mx.cpu())

@@ -23,8 +23,10 @@ class Profile:
     ndf: int             # discriminator width (paper: 64)
     batch_size: int
     epochs: int
-    lr: float = 2e-4     # Adam learning rate, both networks (paper)
+    lr_g: float = 2e-4   # Adam learning rate of G (paper: 2e-4 for both networks)
+    lr_d: float = 2e-4   # Adam learning rate of D
     beta1: float = 0.5   # Adam beta1 (paper)
+    ema: float = 0.0     # > 0: sample from a moving average of G's weights with this decay
     real_label: float = 1.0   # < 1 is one-sided label smoothing
     instance_noise: float = 0.0  # std of noise added to D's inputs, decays to 0
     flip: bool = False   # random horizontal flips of the real images
@@ -38,16 +40,31 @@ class Profile:
 
 PROFILES = {
     "quick": Profile("quick", "faces", num_images=512, ngf=8, ndf=8,
-                     batch_size=32, epochs=1),
+                     batch_size=32, epochs=1, lr_d=1e-4, ema=0.995),
     # Measured on a 2-core CPU: D at width 32 won nearly every round (accuracy 0.98)
     # and G's faces stayed noisy; at width 16 the game stays closer, faces are
-    # varied after ~1,000 iterations, and an iteration costs half as much.
+    # varied after ~1,000 iterations, and an iteration costs half as much. D's half
+    # learning rate, the average of G and 24 epochs instead of 12: chapter 4 and
+    # bench/compare_recipes.py measure what each bought.
     "default": Profile("default", "faces", num_images=10_000, ngf=32, ndf=16,
-                       batch_size=64, epochs=12, real_label=0.9,
+                       batch_size=64, epochs=24, lr_d=1e-4, ema=0.995, real_label=0.9,
                        instance_noise=0.1, flip=True),
     "full": Profile("full", "lfw", num_images=0, ngf=64, ndf=64,
                     batch_size=128, epochs=25),
 }
+
+
+# The `default` profile as the book trained it before two changes to the paper's
+# recipe (a slower D, samples from an average of G: chapter 2) and a longer run.
+# Chapter 4 and bench/compare_recipes.py measure what the changes bought.
+EARLIER_DEFAULT = {"lr_g": 2e-4, "lr_d": 2e-4, "ema": 0.0, "batch_size": 64, "epochs": 12}
+
+
+def earlier_recipe(profile: Profile) -> Profile:
+    """`profile` with the paper's learning rates and no average of G (and for
+    `default`, everything as in EARLIER_DEFAULT): the "before" of chapter 4."""
+    changes = EARLIER_DEFAULT if profile.name == "default" else {"lr_g": 2e-4, "lr_d": 2e-4, "ema": 0.0}
+    return dataclasses.replace(profile, **changes)
 
 
 def current_profile() -> Profile:

@@ -53,6 +53,14 @@ def positive_float(text: str) -> float:
     return value
 
 
+def decay(text: str) -> float:
+    value = _parse(text, float, "a number")
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a decay: use 0 (no average) up to, not "
+                                         "including, 1 (e.g. 0.995)")
+    return value
+
+
 def seed(text: str) -> int:
     value = _parse(text, int, "a whole number")
     if not 0 <= value <= MAX_SEED:
@@ -91,6 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ngf", type=positive_int, help="generator width (paper: 64)")
     p.add_argument("--ndf", type=positive_int, help="discriminator width (paper: 64)")
     p.add_argument("--lr", type=positive_float, help="Adam learning rate for both networks")
+    p.add_argument("--lr-g", type=positive_float, help="Adam learning rate for G only")
+    p.add_argument("--lr-d", type=positive_float, help="Adam learning rate for D only")
+    p.add_argument("--ema", type=decay,
+                   help="decay of the moving average of G's weights that samples come from (0: none)")
     p.add_argument("--seed", type=seed, help=f"seed for weights, data order and noise (0 to {MAX_SEED})")
     p.add_argument("--out", required=True, type=Path,
                    help="folder for the checkpoint, sample grids and curves")
@@ -109,8 +121,11 @@ def settings_from(args) -> profiles.Profile:
     base = profiles.PROFILES[args.profile] if args.profile else profiles.current_profile()
     sources.data_folder_from_env()
     cache.checked_cache_dir()
-    changes = {k: getattr(args, k) for k in ("num_images", "epochs", "batch_size", "ngf",
-                                             "ndf", "lr", "seed") if getattr(args, k) is not None}
+    if args.lr is not None:
+        args.lr_g = args.lr if args.lr_g is None else args.lr_g
+        args.lr_d = args.lr if args.lr_d is None else args.lr_d
+    changes = {k: getattr(args, k) for k in ("num_images", "epochs", "batch_size", "ngf", "ndf",
+                                             "lr_g", "lr_d", "ema", "seed") if getattr(args, k) is not None}
     if args.data == "embedded":
         changes["data"] = "faces"
     elif args.data == "lfw":

@@ -1,7 +1,7 @@
 """Checkpoints of a training run: plain data, written atomically, checked when resumed.
 
 One file, ``checkpoint.npz``, holds everything a run needs to go on: G's and D's
-weights, both optimisers' states (Adam's moments as arrays, its update counts as
+weights (and the moving average of G's, "G_avg", when the run keeps one), both optimisers' states (Adam's moments as arrays, its update counts as
 numbers), where the run stands (epoch, batch within it, iteration), its settings,
 a fingerprint of its data and its history. It is written to a temporary file that
 replaces the old one only when complete, so a crash or a ``kill -9`` while
@@ -121,13 +121,18 @@ def _json_bytes(obj) -> np.ndarray:
     return np.frombuffer(json.dumps(obj).encode(), np.uint8)
 
 
-def save(path, G, D, trainer_g, trainer_d, profile, state: dict, data: dict | None = None) -> None:
+def _networks(G, D, G_avg=None) -> tuple:
+    return (("G", G), ("D", D)) + ((("G_avg", G_avg),) if G_avg is not None else ())
+
+
+def save(path, G, D, trainer_g, trainer_d, profile, state: dict, data: dict | None = None,
+         G_avg=None) -> None:
     """Write the checkpoint to a temporary file, then rename it over the old one.
     `data` is the training images' fingerprint (data_fingerprint)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {f"{tag}/{name}": p.data().asnumpy()
-              for tag, net in (("G", G), ("D", D)) for name, p in _weights(net).items()}
+              for tag, net in _networks(G, D, G_avg) for name, p in _weights(net).items()}
     optimizers = {}
     for tag, trainer in (("g", trainer_g), ("d", trainer_d)):
         opt_arrays, optimizers[tag] = _optimizer_arrays(tag, trainer)
@@ -155,9 +160,9 @@ def save(path, G, D, trainer_g, trainer_d, profile, state: dict, data: dict | No
         raise
 
 
-def save_if(out, G, D, trainer_g, trainer_d, profile, state, data=None) -> None:
+def save_if(out, G, D, trainer_g, trainer_d, profile, state, data=None, G_avg=None) -> None:
     if out is not None:
-        save(Path(out) / CHECKPOINT, G, D, trainer_g, trainer_d, profile, state, data)
+        save(Path(out) / CHECKPOINT, G, D, trainer_g, trainer_d, profile, state, data, G_avg)
 
 
 def read(path, formats=(FORMAT,)) -> tuple[dict, dict]:
@@ -197,7 +202,7 @@ def _check_settings(path, saved: dict, current: dict) -> None:
 
 
 def load_weights(path, tag: str, net, arrays: dict) -> None:
-    """Put the checkpoint's weights for `tag` ("G" or "D") into net, after checking
+    """Put the checkpoint's weights for `tag` ("G", "D" or "G_avg") into net, after checking
     that every parameter is there with the same shape."""
     params = _weights(net)
     saved = {k[len(tag) + 1:]: v for k, v in arrays.items() if k.startswith(tag + "/")}
@@ -262,18 +267,19 @@ def check_resumable(path, profile) -> dict:
     return meta
 
 
-def resume(out, G, D, trainer_g, trainer_d, profile, log=print, data=None) -> dict:
-    """Load the checkpoint in folder `out` into the networks and optimisers and
-    return the state to go on from; a fresh state when there is none yet. `data`
-    is the fingerprint of the images this run is given: it must be the saved one."""
+def resume(out, G, D, trainer_g, trainer_d, profile, log=print, data=None, G_avg=None) -> dict:
+    """Load the checkpoint in folder `out` into the networks (G_avg too, when given)
+    and optimisers and return the state to go on from; a fresh state when there is
+    none yet. `data` is the fingerprint of the images this run is given: it must be
+    the saved one."""
     path = Path(out) / CHECKPOINT
     if not path.exists():
         return fresh_state()
     arrays, meta = read(path)
     _check_settings(path, meta["settings"], profile.settings())
     _check_data(path, meta.get("data"), data)
-    load_weights(path, "G", G, arrays)
-    load_weights(path, "D", D, arrays)
+    for tag, net in _networks(G, D, G_avg):
+        load_weights(path, tag, net, arrays)
     _load_optimizer("g", trainer_g, arrays, meta["optimizers"]["g"])
     _load_optimizer("d", trainer_d, arrays, meta["optimizers"]["d"])
     state = {k: meta[k] for k in ("epoch", "batch", "iteration", "seconds", "log")}

@@ -54,11 +54,10 @@ def new_networks(ngf, ndf, nz=100, ctx=mx.cpu(), seed=0):
     return G, D
 
 
-def new_trainers(G, D, lr=2e-4, beta1=0.5):
-    """One Adam per network, with the paper's settings."""
-    options = {"learning_rate": lr, "beta1": beta1}
-    return (gluon.Trainer(G.collect_params(), "adam", options),
-            gluon.Trainer(D.collect_params(), "adam", options))
+def new_trainers(G, D, lr_g=2e-4, lr_d=2e-4, beta1=0.5):
+    """One Adam per network (the paper: learning rate 2e-4 for both, beta1 0.5)."""
+    return (gluon.Trainer(G.collect_params(), "adam", {"learning_rate": lr_g, "beta1": beta1}),
+            gluon.Trainer(D.collect_params(), "adam", {"learning_rate": lr_d, "beta1": beta1}))
 
 
 bce = gluon.loss.SigmoidBinaryCrossEntropyLoss()  # sigmoid + cross-entropy, on logits
@@ -103,3 +102,31 @@ def train_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0):
     loss_g.backward()
     trainer_g.step(real.shape[0])
     return step_stats(loss_d, loss_g, out_real, out_fake)
+
+
+TRAINED = ".*weight|.*gamma|.*beta"  # what the optimiser changes; not batch norm's running statistics
+
+
+def average_decay(ema, step):
+    """How much of the average to keep after `step` updates: less at first, when the
+    early weights are still noise, then `ema`."""
+    return min(ema, (1 + step) / (10 + step))
+
+
+def update_average(G_avg, G, decay):
+    """Move G_avg's weights towards G's: avg <- decay * avg + (1 - decay) * weight."""
+    for avg, now in zip(G_avg.collect_params(TRAINED).values(), G.collect_params(TRAINED).values()):
+        for a, w in zip(avg.list_data(), now.list_data()):  # one copy per device
+            a[:] = decay * a + (1 - decay) * w
+
+
+def refresh_batch_stats(G, nz, ctx, rounds=20, batch=64):
+    """Recompute G's batch-norm running statistics for the weights it has now. MXNet
+    updates them in the backward pass of a recorded call, so each round is a call
+    and a backward to the codes (G's weights are frozen: they do not change)."""
+    for _ in range(rounds):
+        z = nd.random.normal(0, 1, (batch, nz, 1, 1), ctx=ctx)
+        z.attach_grad()
+        with frozen(G), autograd.record():
+            out = G(z)
+        out.backward()

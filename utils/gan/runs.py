@@ -3,7 +3,8 @@
 A run is identified by everything that changes its result: the profile's settings,
 the training images, the fixed noise, the networks (their layers and starting
 weights), and the code that trains them: the step actually handed to the engine
-(a chapter passes its own) with the functions it calls, and the engine's modules,
+(a chapter passes its own) with the functions it calls, the engine's modules and
+the chapter's functions the engine calls itself (the moving average of G),
 all read without comments and docstrings (`cache.step_fingerprint`,
 `cache.code_fingerprint`). Change any of these and the key changes, so a stale run
 is never reused. The run's folder is the engine's output folder: its checkpoint
@@ -42,7 +43,8 @@ def run_key(profile, images: np.ndarray, fixed_z: np.ndarray, G, D, step=None) -
     """16 hex digits that change whenever the run's result would. G and D as they
     are before training."""
     step = step or dcgan.train_step
-    engine = cache.code_fingerprint(training, speed, matmul_conv, batches_module.Batches)
+    engine = cache.code_fingerprint(training, speed, matmul_conv, batches_module.Batches,
+                                    dcgan.average_decay, dcgan.update_average, dcgan.refresh_batch_stats)
     return cache.key(profile.settings(),
                      hashlib.sha256(np.ascontiguousarray(images)).hexdigest(),
                      hashlib.sha256(np.ascontiguousarray(fixed_z, np.float32)).hexdigest(),
@@ -63,10 +65,12 @@ def _mark_done(folder: Path, history: dict) -> None:
 
 
 def load(folder: Path, G, D) -> dict:
-    """The finished run's weights into G and D; returns its history."""
+    """The finished run's weights into G and D; returns its history. G gets the
+    moving average of its weights when the run kept one (as training.train leaves it)."""
     # Weights only: an older checkpoint format serves as well as the current one.
     arrays, meta = checkpoints.read(folder / checkpoints.CHECKPOINT, formats=(1, checkpoints.FORMAT))
-    for tag, net in (("G", G), ("D", D)):
+    averaged = any(k.startswith("G_avg/") for k in arrays)
+    for tag, net in (("G_avg" if averaged else "G", G), ("D", D)):
         checkpoints.load_weights(folder, tag, net, arrays)
     history = {"stats": arrays["stats"], "epoch_samples": arrays["epoch_samples"],
                "seconds": meta["seconds"], "log": meta["log"]}
@@ -75,9 +79,16 @@ def load(folder: Path, G, D) -> dict:
     return history
 
 
-def train_or_reuse(G, D, batches, profile, ctx, fixed_z, images, step=None) -> dict:
+def load_last_weights(folder: Path, G) -> None:
+    """G's own weights at the end of a finished run (not their moving average) into G."""
+    arrays, _ = checkpoints.read(folder / checkpoints.CHECKPOINT, formats=(1, checkpoints.FORMAT))
+    checkpoints.load_weights(folder, "G", G, arrays)
+
+
+def train_or_reuse(G, D, batches, profile, ctx, fixed_z, images, step=None, show_log=True) -> dict:
     """Train G and D with `step` (see training.train), or load the finished run with
-    the same key from the cache. Says which it did. An interrupted run continues."""
+    the same key from the cache. Says which it did (and shows a reused run's training
+    log unless show_log is False). An interrupted run continues."""
     folder = run_folder(profile, images, fixed_z, G, D, step)
 
     def make(folder):
@@ -93,17 +104,19 @@ def train_or_reuse(G, D, batches, profile, ctx, fixed_z, images, step=None) -> d
     if reused:
         print(f"Reusing the finished run from the cache (trained {history['finished']}, "
               f"{history['seconds'] / 60:.1f} min; same settings, data and code). "
-              f"Set {cache.RETRAIN_ENV}=1 to train again. Its training log:")
-        print("\n".join(history["log"]))
+              f"Set {cache.RETRAIN_ENV}=1 to train again." + (" Its training log:" if show_log else ""))
+        if show_log:
+            print("\n".join(history["log"]))
     return history
 
 
-def trained_networks(profile, ctx):
+def trained_networks(profile, ctx, show_log=True):
     """The DCGAN chapter's G and D for this profile: its finished run from the cache,
     or trained now (seconds in `quick`, minutes in `default`). Returns (G, D, history)."""
     images, _ = training_images(profile)
     batches = Batches(images, profile.batch_size, seed=profile.seed, flip=profile.flip)
     G, D = dcgan.new_networks(profile.ngf, profile.ndf, profile.nz, ctx, seed=profile.seed)
-    history = train_or_reuse(G, D, batches, profile, ctx, training.fixed_noise(profile), images)
+    history = train_or_reuse(G, D, batches, profile, ctx, training.fixed_noise(profile), images,
+                             show_log=show_log)
     training.speed_up(G, D, ctx, profile.nz)
     return G, D, history

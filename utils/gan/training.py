@@ -52,8 +52,21 @@ def build_networks(profile, ctx, seed: int = 0):
 
 
 def build_trainers(G, D, profile):
-    """The chapter's two Adams, with the profile's learning rate and beta1."""
-    return dcgan.new_trainers(G, D, profile.lr, profile.beta1)
+    """The chapter's two Adams, with the profile's learning rates and beta1."""
+    return dcgan.new_trainers(G, D, profile.lr_g, profile.lr_d, profile.beta1)
+
+
+def new_average(G, profile, ctx):
+    """A generator like G with G's weights: the start of their moving average."""
+    G_avg = build_networks(profile, ctx, seed=profile.seed)[0]
+    copy_weights(G, G_avg)
+    return G_avg
+
+
+def copy_weights(source, target) -> None:
+    """Every parameter of source (running statistics included) into target."""
+    for src, dst in zip(source.collect_params().values(), target.collect_params().values()):
+        dst.set_data(src.data())
 
 
 def parallel_step(G, D, trainer_g, trainer_d, reals, zs, real_label=1.0, noise=0.0):
@@ -92,7 +105,9 @@ def sample(G, z, ctx):
 
 def train(G, D, batches, profile, ctx, fixed_z, out=None, log=monitor.write, step=None):
     """Train for profile.epochs and return the history: per-iteration statistics, the
-    fixed-noise samples after every epoch, the log. `step` is called once per batch
+    fixed-noise samples after every epoch, the log. With profile.ema > 0 the samples
+    come from the moving average of G's weights, and G holds that average when
+    training ends (the checkpoint keeps both). `step` is called once per batch
     with train_step's arguments (default: the chapter's; on several devices
     parallel_step, whose real and z are lists of shards). With a folder `out`, a
     checkpoint is written there after every epoch and on an interrupt, and training
@@ -101,8 +116,10 @@ def train(G, D, batches, profile, ctx, fixed_z, out=None, log=monitor.write, ste
     step = step or default_step(ctx)
     speed_up(G, D, ctx, profile.nz)
     trainer_g, trainer_d = build_trainers(G, D, profile)
+    G_avg = new_average(G, profile, ctx) if profile.ema else None
+    G_out = G if G_avg is None else G_avg  # the generator whose samples the run shows and keeps
     data = checkpoints.data_fingerprint(batches.images)
-    state = checkpoints.resume(out, G, D, trainer_g, trainer_d, profile, log, data) if out \
+    state = checkpoints.resume(out, G, D, trainer_g, trainer_d, profile, log, data, G_avg) if out \
         else checkpoints.fresh_state()
     total = profile.epochs * len(batches)
     with monitor.StopRequest() as stop, monitor.progress(total, state["iteration"]) as bar:
@@ -115,24 +132,30 @@ def train(G, D, batches, profile, ctx, fixed_z, out=None, log=monitor.write, ste
                 noise = profile.instance_noise * (1.0 - state["iteration"] / total)  # decays to 0
                 shards = (reals, zs) if len(ctxs) > 1 else (reals[0], zs[0])
                 pending.append(step(G, D, trainer_g, trainer_d, *shards, profile.real_label, noise))
+                if G_avg is not None:
+                    dcgan.update_average(G_avg, G, dcgan.average_decay(profile.ema, state["iteration"]))
                 state["iteration"] += 1
                 state["batch"] += 1
                 bar.step(pending)  # reads a recent step's losses every few iterations
                 if stop.requested:  # Ctrl-C, the notebook's stop button, or SIGTERM
                     monitor.check_stats(pending, epoch)
                     state["stats"].append(nd.stack(*pending).asnumpy())
-                    checkpoints.save_if(out, G, D, trainer_g, trainer_d, profile, state, data)
+                    checkpoints.save_if(out, G, D, trainer_g, trainer_d, profile, state, data, G_avg)
                     raise monitor.Interrupted(state["iteration"], out)
             stats = monitor.check_stats(pending, epoch)  # one wait per epoch
             state["stats"].append(stats)
-            state["epoch_samples"].append(sample(G, fixed_z, ctxs))
+            if G_avg is not None:
+                dcgan.refresh_batch_stats(G_avg, profile.nz, ctxs[0], batch=batches.batch_size)
+            state["epoch_samples"].append(sample(G_out, fixed_z, ctxs))
             state["epoch"], state["batch"] = epoch + 1, 0
             state["seconds"] += time.time() - t0
             state["log"].append(monitor.epoch_line(epoch, profile.epochs, state["iteration"],
                                                    total, stats, len(pending) * batches.batch_size / (time.time() - t0)))
             log(state["log"][-1])
             monitor.check_collapse(state["epoch_samples"], batches.images, log)
-            checkpoints.save_if(out, G, D, trainer_g, trainer_d, profile, state, data)
-            checkpoints.save_epoch_weights(out, G, state["epoch"], state["seconds"])
+            checkpoints.save_if(out, G, D, trainer_g, trainer_d, profile, state, data, G_avg)
+            checkpoints.save_epoch_weights(out, G_out, state["epoch"], state["seconds"])
             monitor.save_pictures(out, state, len(batches))
+    if G_avg is not None:
+        copy_weights(G_avg, G)
     return checkpoints.history(state)

@@ -1,10 +1,19 @@
-"""A small attribute classifier: is a face smiling, wearing glasses, dark-haired?
+"""A small attribute classifier: it reads every attribute a cartoon face is drawn with.
 
 The latent-space chapter needs labels for *generated* faces, to pick exemplars for
-face arithmetic and to find attribute directions without choosing faces by hand.
+face arithmetic and to find attribute directions without choosing faces by hand:
+is a face smiling, wearing glasses, dark-haired (`LABELS`, `predict`). The
+evaluation chapter asks a wider question, attribute fidelity: for every attribute
+the faces carry, does the generator draw it as often, or spread it as widely, as
+the data does? So the same network also reads all nine attributes of
+`faces.ATTRIBUTES` (`read`): hair colour and style as classes, glasses as yes/no,
+and face width and height, skin tone, eye size, smile and background hue as
+numbers. `fidelity` compares two such readings, of training faces and of
+generated faces, one row per attribute.
+
 The embedded faces come with the attributes they were drawn with, so a small CNN
-trained on them can label G's samples. It is checked on held-out faces (another
-seed) and cached, so the chapter re-runs instantly.
+trained on them can read G's samples. It is checked on held-out faces (another
+seed) and cached, so the chapters re-run instantly.
 
 LFW's attribute file (the `full` profile) is not used yet: the classifier is always
 trained on the embedded faces, and `trained_classifier` says so.
@@ -30,6 +39,36 @@ LABELS = ("smiling", "glasses", "dark_hair")
 SMILE_THRESHOLD = 0.33  # smile in [-1, 1]: above this the mouth clearly curves up
 DARK_HAIR = ("black", "brown")
 
+# The ranges faces.sample_attributes draws from (see faces.ATTRIBUTES). Targets are
+# scaled by them to about [-1, 1], so that no attribute's squared error outweighs
+# another's just because of its units (eye size spans 0.025, smile spans 2).
+RANGES = {
+    "face_width": (0.24, 0.33),
+    "face_height": (0.30, 0.38),
+    "skin_tone": (0.0, 1.0),
+    "eye_size": (0.035, 0.06),
+    "smile": (-1.0, 1.0),
+    "background_hue": (0.0, 1.0),
+}
+LINEAR = ("face_width", "face_height", "skin_tone", "eye_size", "smile")
+CIRCULAR = "background_hue"  # 0.99 is next to 0.01: regressed as (cos 2πh, sin 2πh)
+CLASSES = {"hair_color": len(faces.HAIR_COLORS), "hair_style": len(faces.HAIR_STYLES)}
+
+# The last layer's outputs, in order: the three label logits (all that `predict`
+# reads), the logits of hair colour and of hair style, then the scaled numbers:
+# LINEAR, then cos and sin of the hue.
+_COLOR = slice(len(LABELS), len(LABELS) + CLASSES["hair_color"])
+_STYLE = slice(_COLOR.stop, _COLOR.stop + CLASSES["hair_style"])
+_NUMBERS = slice(_STYLE.stop, _STYLE.stop + len(LINEAR) + 2)
+OUTPUTS = _NUMBERS.stop
+
+
+def kind(name: str) -> str:
+    """How an attribute is read and compared: "rate" (yes/no), "classes" or "continuous"."""
+    if name == "glasses":
+        return "rate"
+    return "classes" if name in CLASSES else "continuous"
+
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
@@ -38,7 +77,9 @@ class Settings:
     n_test: int
     epochs: int
     width: int
-    batch_size: int = 64
+    # Small batches: learning every attribute at once needs many steps more than
+    # precise ones, and an epoch in steps of 32 faces costs little more than in 64.
+    batch_size: int = 32
     lr: float = 3e-3
     seed: int = 0
     train_faces_seed: int = 101  # not the DCGAN's training seed (0) ...
@@ -46,8 +87,8 @@ class Settings:
 
 
 SETTINGS = {
-    "quick": Settings(n_train=1500, n_test=500, epochs=4, width=8),
-    "default": Settings(n_train=4000, n_test=1000, epochs=6, width=16),
+    "quick": Settings(n_train=1500, n_test=500, epochs=12, width=8),
+    "default": Settings(n_train=4000, n_test=1000, epochs=8, width=16),
 }
 
 
@@ -71,42 +112,113 @@ def labels(attrs: dict) -> np.ndarray:
                      dark & visible], axis=1).astype(np.float32)
 
 
+def _scale(name: str, value):
+    lo, hi = RANGES[name]
+    return (value - (lo + hi) / 2) / ((hi - lo) / 2)
+
+
+def _unscale(name: str, value):
+    lo, hi = RANGES[name]
+    return value * ((hi - lo) / 2) + (lo + hi) / 2
+
+
+def targets(attrs: dict) -> np.ndarray:
+    """Everything the classifier learns, as float32 (n, 12): the LABELS (0/1), the
+    hair colour and style indices, the LINEAR attributes scaled to [-1, 1] by RANGES,
+    then cos and sin of 2π * background hue."""
+    hue = 2 * np.pi * np.asarray(attrs[CIRCULAR], np.float64)
+    numbers = [_scale(name, np.asarray(attrs[name], np.float64)) for name in LINEAR]
+    return np.column_stack([labels(attrs), attrs["hair_color"], attrs["hair_style"],
+                            *numbers, np.cos(hue), np.sin(hue)]).astype(np.float32)
+
+
 def build(width: int) -> nn.HybridSequential:
     """A strided convolution (64 -> 32: as cheap as shrinking the picture first, but
     it still sees the mouth's thin line at full resolution), then three
-    conv-BN-ReLU-pool stages (32 -> 16 -> 8 -> 4) and one logit per label.
-    Tiny on purpose: the faces are clean drawings, not photos."""
+    conv-BN-ReLU-pool stages (32 -> 16 -> 8 -> 4) and one Dense layer with every
+    output (see OUTPUTS). Tiny on purpose: the faces are clean drawings, not photos."""
     net = nn.HybridSequential(prefix="attr_")
     with net.name_scope():
         net.add(nn.Conv2D(width, 4, strides=2, padding=1), nn.Activation("relu"))
         for mult in (1, 2, 4):
             net.add(nn.Conv2D(width * mult, 3, padding=1, use_bias=False),
                     nn.BatchNorm(), nn.Activation("relu"), nn.MaxPool2D(2))
-        net.add(nn.Flatten(), nn.Dense(len(LABELS)))
+        net.add(nn.Flatten(), nn.Dense(OUTPUTS))
     return net
 
 
+def _loss(out, y):
+    """Per face: sigmoid cross-entropy on each label (an independent yes/no each),
+    softmax cross-entropy on hair colour and on hair style, and the squared error
+    of each scaled number, all added up with weight 1."""
+    # Gluon's losses average over their outputs; summing instead gives every label
+    # and every number a term of its own, as each class attribute has. Averaged, the
+    # three labels and the seven numbers would each get a third or a seventh of the
+    # pull, and smiles (the label and the number) were learned visibly worse.
+    n = len(LABELS)
+    bce = gluon.loss.SigmoidBinaryCrossEntropyLoss()(out[:, :n], y[:, :n]) * n
+    ce = gluon.loss.SoftmaxCrossEntropyLoss()
+    color = ce(out[:, _COLOR], y[:, n])
+    style = ce(out[:, _STYLE], y[:, n + 1])
+    squared = ((out[:, _NUMBERS] - y[:, n + 2:]) ** 2).sum(axis=1)
+    return bce + color + style + squared
+
+
+def _learning_rate(s: Settings, epoch: int) -> float:
+    """s.lr, and a tenth of it for the last quarter of the epochs: at the full rate the
+    numbers (smile, skin tone) still jitter from one epoch to the next, and the
+    slower steps at the end settle them."""
+    return s.lr * (0.1 if epoch >= s.epochs - s.epochs // 4 else 1.0)
+
+
 def fit(net, x: np.ndarray, y: np.ndarray, s: Settings, ctx) -> None:
-    """Adam on sigmoid cross-entropy (multi-label: one independent yes/no per label)."""
-    loss_fn = gluon.loss.SigmoidBinaryCrossEntropyLoss()
+    """Adam on the sum of the losses of every output (see `_loss`); y is `targets`."""
     trainer = gluon.Trainer(net.collect_params(), "adam", {"learning_rate": s.lr})
     rng = np.random.default_rng(s.seed)
-    for _ in range(s.epochs):
+    for epoch in range(s.epochs):
+        trainer.set_learning_rate(_learning_rate(s, epoch))
         order = rng.permutation(len(x))
         for start in range(0, len(x) - s.batch_size + 1, s.batch_size):
             idx = order[start:start + s.batch_size]
             xb, yb = nd.array(x[idx], ctx=ctx), nd.array(y[idx], ctx=ctx)
             with autograd.record():
-                loss = loss_fn(net(xb), yb)
+                loss = _loss(net(xb), yb)
             loss.backward()
             trainer.step(len(idx))
 
 
+def _outputs(net, images: np.ndarray, ctx, batch: int):
+    """The last layer's outputs (MXNet, (batch, OUTPUTS)) for uint8 (n, 64, 64, 3) images, batch by batch."""
+    for i in range(0, len(images), batch):
+        yield net(nd.array(to_float(images[i:i + batch]), ctx=ctx))
+
+
 def predict(net, images: np.ndarray, ctx, batch: int = 500) -> np.ndarray:
     """Probabilities (n, 3) in LABELS order for uint8 (n, 64, 64, 3) images."""
-    out = [net(nd.array(to_float(images[i:i + batch]), ctx=ctx)).sigmoid().asnumpy()
-           for i in range(0, len(images), batch)]
-    return np.concatenate(out)
+    return np.concatenate([out[:, :len(LABELS)].sigmoid().asnumpy()
+                           for out in _outputs(net, images, ctx, batch)])
+
+
+def read(net, images: np.ndarray, ctx, batch: int = 500) -> dict[str, np.ndarray]:
+    """The classifier's reading of every attribute in faces.ATTRIBUTES, for uint8
+    (n, 64, 64, 3) images, in the units and dtypes faces.sample_attributes draws:
+    hair_color and hair_style as int64 indices (the likeliest class), glasses as
+    int64 0/1 (its label's probability above 1/2), background_hue in [0, 1) from the
+    angle of (cos, sin), and the other numbers clipped to their RANGES (the network
+    never saw a face outside them, so a reading beyond is only extrapolation)."""
+    out = np.concatenate([o.asnumpy() for o in _outputs(net, images, ctx, batch)])
+    numbers = out[:, _NUMBERS]
+    reading = {
+        "glasses": (out[:, LABELS.index("glasses")] > 0).astype(np.int64),
+        "hair_color": out[:, _COLOR].argmax(axis=1).astype(np.int64),
+        "hair_style": out[:, _STYLE].argmax(axis=1).astype(np.int64),
+    }
+    for k, name in enumerate(LINEAR):
+        reading[name] = np.clip(_unscale(name, numbers[:, k]), *RANGES[name]).astype(np.float32)
+    turn = np.arctan2(numbers[:, -1], numbers[:, -2]) / (2 * np.pi) % 1.0
+    # float32 can round a tiny negative angle's turn up to exactly 1.0
+    reading[CIRCULAR] = np.where(turn >= 1.0, 0.0, turn).astype(np.float32)
+    return {name: reading[name] for name in faces.ATTRIBUTES}
 
 
 def features(net, images: np.ndarray, ctx, batch: int = 500) -> np.ndarray:
@@ -127,6 +239,42 @@ def accuracy(probs: np.ndarray, targets: np.ndarray) -> dict[str, float]:
     return {name: float(right[:, k].mean()) for k, name in enumerate(LABELS)}
 
 
+def circular_difference(a, b) -> np.ndarray:
+    """|a - b| on a circle of circumference 1 (hue): at most 1/2, so 0.98 and 0.02 are 0.04 apart."""
+    d = np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64)) % 1.0
+    return np.minimum(d, 1.0 - d)
+
+
+def _with_hair(attrs: dict) -> np.ndarray:
+    return np.asarray(attrs["hair_style"]) != faces.HAIR_STYLES.index("bald")
+
+
+def recovery(reading: dict, attrs: dict) -> dict[str, dict]:
+    """How well a reading matches the attributes the faces were drawn with, per
+    attribute in faces.ATTRIBUTES: {"measure": ..., "value": ...}, the measure being
+    "accuracy" (share right) for glasses and hair style, "accuracy where hair shows"
+    for hair colour (a bald face shows no hair colour, so there is nothing to read),
+    "mean absolute error" (in the attribute's units) for the numbers, and for
+    background hue the mean absolute error around the circle ("circular mean
+    absolute error")."""
+    result = {}
+    for name in faces.ATTRIBUTES:
+        if name == "hair_color":
+            hair = _with_hair(attrs)
+            measure = "accuracy where hair shows"
+            value = np.mean(reading[name][hair] == attrs[name][hair]) if hair.any() else np.nan
+        elif kind(name) != "continuous":
+            measure, value = "accuracy", np.mean(reading[name] == attrs[name])
+        elif name == CIRCULAR:
+            measure = "circular mean absolute error"
+            value = circular_difference(reading[name], attrs[name]).mean()
+        else:
+            measure = "mean absolute error"
+            value = np.abs(np.asarray(reading[name], np.float64) - attrs[name]).mean()
+        result[name] = {"measure": measure, "value": float(value)}
+    return result
+
+
 def new_net(s: Settings, ctx):
     """A freshly initialised, hybridized classifier (weights from s.seed)."""
     mx.random.seed(s.seed)
@@ -137,16 +285,111 @@ def new_net(s: Settings, ctx):
 
 
 def train(s: Settings, ctx):
-    """Train on faces of one seed, measure on faces of another. Returns (net, report)."""
+    """Train on faces of one seed, measure on faces of another. Returns (net, report):
+    the report holds the held-out accuracy per label ("held_out_accuracy") and how
+    well `read` recovers every attribute ("held_out_attributes", see `recovery`)."""
     t0 = time.time()
     images, attrs = faces.make_faces(s.n_train, seed=s.train_faces_seed)
     net = new_net(s, ctx)
-    fit(net, to_float(images), labels(attrs), s, ctx)
+    fit(net, to_float(images), targets(attrs), s, ctx)
     seconds = time.time() - t0
     test_images, test_attrs = faces.make_faces(s.n_test, seed=s.test_faces_seed)
     held_out = accuracy(predict(net, test_images, ctx), labels(test_attrs))
-    return net, {"held_out_accuracy": held_out, "seconds": round(seconds, 1),
-                 "n_train": s.n_train, "n_test": s.n_test}
+    return net, {"held_out_accuracy": held_out,
+                 "held_out_attributes": recovery(read(net, test_images, ctx), test_attrs),
+                 "seconds": round(seconds, 1), "n_train": s.n_train, "n_test": s.n_test}
+
+
+def wasserstein(u, v) -> float:
+    """1-D Wasserstein distance (earth mover's distance) between two samples: the
+    area between their empirical distribution functions, ∫ |F_u - F_v| dx, as
+    scipy.stats.wasserstein_distance(u, v) computes it (scipy is not a dependency)."""
+    u, v = np.sort(np.asarray(u, np.float64)), np.sort(np.asarray(v, np.float64))
+    edges = np.sort(np.concatenate([u, v]))
+    f_u = np.searchsorted(u, edges[:-1], side="right") / len(u)
+    f_v = np.searchsorted(v, edges[:-1], side="right") / len(v)
+    return float(np.sum(np.abs(f_u - f_v) * np.diff(edges)))
+
+
+def circular_wasserstein(u, v) -> float:
+    """1-D Wasserstein distance between two samples on a circle of circumference 1
+    (values taken mod 1): min over a of ∫ |F_u - F_v - a| dx over [0, 1), with a
+    the median of F_u - F_v weighted by length (Rabin, Delon & Gousseau, 2011). Mass
+    may travel either way round, so the distance is at most 1/2, and a sample at
+    0.98 is as close to one at 0.02 as 0.50 is to 0.54."""
+    u, v = np.sort(np.asarray(u, np.float64) % 1.0), np.sort(np.asarray(v, np.float64) % 1.0)
+    edges = np.concatenate([[0.0], np.sort(np.concatenate([u, v])), [1.0]])
+    diff = (np.searchsorted(u, edges[:-1], side="right") / len(u)
+            - np.searchsorted(v, edges[:-1], side="right") / len(v))
+    length = np.diff(edges)
+    order = np.argsort(diff)
+    cumulative = np.cumsum(length[order])
+    shift = diff[order][np.searchsorted(cumulative, cumulative[-1] / 2)]
+    return float(np.sum(np.abs(diff - shift) * length))
+
+
+def _circular_mean(hue) -> float:
+    angle = 2 * np.pi * np.asarray(hue, np.float64)
+    return float(np.arctan2(np.sin(angle).mean(), np.cos(angle).mean()) / (2 * np.pi) % 1.0)
+
+
+def _rate_row(name, data, generated):
+    d, g = float(np.mean(data)), float(np.mean(generated))
+    return {"attribute": name, "kind": "rate", "data": d, "generated": g, "gap": 100 * abs(g - d)}
+
+
+def fidelity(data: dict, generated: dict) -> list[dict]:
+    """Attribute fidelity: how a generator draws each attribute compared with the
+    data, from two `read` results (the classifier's reading of training faces and of
+    generated faces; comparing a reading with a reading cancels most of the
+    classifier's own bias).
+
+    One row per attribute in faces.ATTRIBUTES order, then the "smiling" and
+    "dark_hair" labels (from `labels` applied to each reading; glasses is already a
+    row). Each row is {"attribute", "kind", "data", "generated", "gap"}:
+      - "rate" (glasses, smiling, dark_hair): data and generated are the shares of
+        faces with it (0 to 1); gap = |difference| in percentage points.
+      - "classes" (hair_color, hair_style): data and generated are the lists of
+        shares per class; gap = the largest |difference| of a class's share, in
+        percentage points. Hair colour shares count only the faces the reading
+        says have hair (a bald face shows no colour; hair_style's row tells how
+        often each reading says bald); with none, every share is 0.
+      - "continuous": data and generated are the means (for background_hue the
+        circular mean, in [0, 1)); the row also holds "w1", the 1-D Wasserstein
+        distance between the two samples in the attribute's units (for
+        background_hue on the circle, see `circular_wasserstein`), and gap =
+        w1 as a percentage of the attribute's range (RANGES).
+    So every gap is in comparable points: 0 means drawn as in the data; 10 means
+    a share off by 10 points, or values moved by a tenth of their range on average.
+    Sampling alone leaves gaps of a point or two between readings of two sets of
+    2000 data faces, so only gaps well above that say something about G.
+    """
+    rows = []
+    for name in faces.ATTRIBUTES:
+        d, g = np.asarray(data[name]), np.asarray(generated[name])
+        if kind(name) == "rate":
+            rows.append(_rate_row(name, d == 1, g == 1))
+        elif kind(name) == "classes":
+            if name == "hair_color":  # what the classifier says for a bald face is noise
+                d, g = d[_with_hair(data)], g[_with_hair(generated)]
+            d_share = np.bincount(d, minlength=CLASSES[name]) / max(len(d), 1)
+            g_share = np.bincount(g, minlength=CLASSES[name]) / max(len(g), 1)
+            rows.append({"attribute": name, "kind": "classes", "data": d_share.tolist(),
+                         "generated": g_share.tolist(),
+                         "gap": float(100 * np.abs(g_share - d_share).max())})
+        else:
+            lo, hi = RANGES[name]
+            if name == CIRCULAR:
+                w1, means = circular_wasserstein(d, g), (_circular_mean(d), _circular_mean(g))
+            else:
+                w1, means = wasserstein(d, g), (float(d.mean()), float(g.mean()))
+            rows.append({"attribute": name, "kind": "continuous", "data": means[0],
+                         "generated": means[1], "w1": w1, "gap": 100 * w1 / (hi - lo)})
+    d_labels, g_labels = labels(data), labels(generated)
+    for name in ("smiling", "dark_hair"):
+        k = LABELS.index(name)
+        rows.append(_rate_row(name, d_labels[:, k], g_labels[:, k]))
+    return rows
 
 
 def cache_folder(s: Settings) -> Path:
@@ -172,7 +415,8 @@ def load(folder: Path, s: Settings, ctx):
 
 def trained_classifier(profile_name: str, ctx):
     """The profile's classifier: from the cache, or trained now (and cached).
-    Returns (net, report); the report holds the held-out accuracy per label."""
+    Returns (net, report); the report holds the held-out accuracy per label and the
+    held-out recovery of every attribute."""
     s = settings_for(profile_name)
 
     def make(folder):

@@ -1,0 +1,115 @@
+"""Training recipes for the `default` profile, side by side, with chapter 4's measures.
+
+    python bench/compare_recipes.py [--recipes NAME ...] [--n 2000] [--json PATH] [--profile quick]
+
+Each recipe is the `default` profile (or --profile) with a few settings changed. Each is trained
+once through the same cache as the chapters (a finished run is reused: the first
+run of this script trains every recipe, minutes each), then measured with
+`utils.gan.scorecard` against the same references: the training faces, held-out
+faces and the frozen attribute classifier of chapter 4. Prints a Markdown table;
+with --json, also writes the numbers there. To keep a run, append its output to a
+dated file under bench/results/, e.g.
+`... | tee -a bench/results/recipes_$(date -u +%F).txt`.
+
+The training minutes depend on the CPU and on what else runs on it; the quality
+numbers do not (a run is deterministic on one machine).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import utils  # noqa: E402,F401  (sets the thread count before MXNet loads)
+from utils import profiles  # noqa: E402
+
+DEFAULT = profiles.PROFILES["default"]
+
+# name: (what it is, the settings that differ from the `default` profile)
+RECIPES = {
+    "before": ("the earlier default: the paper's learning rates, no average",
+               profiles.EARLIER_DEFAULT),
+    "+ average": ("the earlier default, sampling from the moving average of G's weights",
+                  {**profiles.EARLIER_DEFAULT, "ema": DEFAULT.ema}),
+    "now": ("the `default` profile as it is now", {}),
+}
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def measure(names, n, base):
+    import mxnet as mx
+
+    from utils.gan import runs, scorecard
+    from utils.latent import attributes
+
+    ctx = mx.cpu()
+    classifier, _ = attributes.trained_classifier("default", ctx)  # frozen: trained once, cached
+    refs = scorecard.references(base, classifier, ctx, n)
+    rows = {"real, held out (floor)": {"fd": scorecard.floor(refs)}}
+    for name in names:
+        changes = {k: v for k, v in RECIPES[name][1].items() if base.name == "default" or k in ("lr_g", "lr_d", "ema")}
+        profile = dataclasses.replace(base, **changes)
+        print(f"--- {name}: {RECIPES[name][0]}", flush=True)
+        G, _, history = runs.trained_networks(profile, ctx)
+        score = scorecard.scorecard(scorecard.samples(G, profile, ctx, n), refs, classifier, ctx)
+        rows[name] = {**score, "minutes": history["seconds"] / 60,
+                      "changes": RECIPES[name][1]}
+    return rows
+
+
+def table(rows: dict) -> str:
+    names = [r for r in next((v["attributes"] for v in rows.values() if "attributes" in v), {})]
+    head = ["recipe", "FD", "KID x1000", "precision", "recall", "HF ratio", "copy p",
+            "worst attribute (points)", "smiling gap", "minutes"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, r in rows.items():
+        if "kid" not in r:
+            lines.append(f"| {name} | {r['fd']:.0f} |" + " |" * (len(head) - 2))
+            continue
+        worst = max(names, key=lambda a: r["attributes"][a])
+        lines.append(
+            f"| {name} | {r['fd']:.0f} | {r['kid']:.0f} ± {r['kid_std']:.0f} | {r['precision']:.2f} | "
+            f"{r['recall']:.3f} | {r['hf_ratio']:.2f} | {r['copy_p']:.2g} | "
+            f"{worst} {r['attributes'][worst]:.0f} | {r['attributes'].get('smiling', float('nan')):.0f} | "
+            f"{r['minutes']:.1f} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--recipes", nargs="+", choices=list(RECIPES), default=list(RECIPES))
+    parser.add_argument("--n", type=int, default=2000, help="samples per set (default 2000)")
+    parser.add_argument("--json", type=Path, help="also write the numbers to this file")
+    parser.add_argument("--profile", choices=list(profiles.PROFILES), default="default",
+                        help="the profile the recipes change (default: default; quick for a smoke test)")
+    args = parser.parse_args(argv)
+    t0 = time.time()
+    rows = measure(args.recipes, args.n, profiles.PROFILES[args.profile])
+    print(f"\n{time.strftime('%Y-%m-%d')}, {cpu_name()}, Python {platform.python_version()}; "
+          f"profile {args.profile}, {args.n} samples per set; this run took {(time.time() - t0) / 60:.1f} min\n")
+    for name in args.recipes:
+        print(f"- {name}: {RECIPES[name][0]} {RECIPES[name][1] or ''}")
+    print()
+    print(table(rows))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1, default=float))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
