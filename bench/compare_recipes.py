@@ -31,13 +31,16 @@ from utils import profiles  # noqa: E402
 
 DEFAULT = profiles.PROFILES["default"]
 
-# name: (what it is, the settings that differ from the `default` profile)
+# name: (what it is, the settings that differ from the `default` profile, which
+# weights to sample: "sampled" = what the run samples from, "last" = G's own last
+# weights, not their average, from the same run)
 RECIPES = {
-    "before": ("the earlier default: the paper's learning rates, no average",
-               profiles.EARLIER_DEFAULT),
+    "before": ("the earlier default: the paper's learning rates, no average, 12 epochs",
+               profiles.EARLIER_DEFAULT, "sampled"),
     "+ average": ("the earlier default, sampling from the moving average of G's weights",
-                  {**profiles.EARLIER_DEFAULT, "ema": DEFAULT.ema}),
-    "now": ("the `default` profile as it is now", {}),
+                  {**profiles.EARLIER_DEFAULT, "ema": DEFAULT.ema}, "sampled"),
+    "now, G's last weights": ("the `default` profile, G itself instead of the average", {}, "last"),
+    "now": ("the `default` profile as it is now", {}, "sampled"),
 }
 
 
@@ -65,7 +68,9 @@ def measure(names, n, base):
         changes = {k: v for k, v in RECIPES[name][1].items() if base.name == "default" or k in ("lr_g", "lr_d", "ema")}
         profile = dataclasses.replace(base, **changes)
         print(f"--- {name}: {RECIPES[name][0]}", flush=True)
-        G, _, history = runs.trained_networks(profile, ctx)
+        G, _, history = runs.trained_networks(profile, ctx, show_log=False)
+        if RECIPES[name][2] == "last":
+            runs.load_last_weights(history["folder"], G)
         score = scorecard.scorecard(scorecard.samples(G, profile, ctx, n), refs, classifier, ctx)
         rows[name] = {**score, "minutes": history["seconds"] / 60,
                       "changes": RECIPES[name][1]}
@@ -90,9 +95,23 @@ def table(rows: dict) -> str:
     return "\n".join(lines)
 
 
+def attribute_table(rows: dict) -> str:
+    """Each attribute's gap (points: of a share, or of the attribute's range) per recipe."""
+    scored = {name: r for name, r in rows.items() if "attributes" in r}
+    names = list(next(iter(scored.values()))["attributes"])
+    lines = ["| attribute | " + " | ".join(scored) + " |", "|" + "---|" * (len(scored) + 1)]
+    for a in names:
+        lines.append(f"| {a} | " + " | ".join(f"{r['attributes'][a]:.1f}" for r in scored.values()) + " |")
+    lines.append("| within 5 points | " + " | ".join(
+        f"{sum(g <= 5 for g in r['attributes'].values())} of {len(names)}" for r in scored.values()) + " |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--recipes", nargs="+", choices=list(RECIPES), default=list(RECIPES))
+    parser.add_argument("--recipes", nargs="+", choices=list(RECIPES),
+                        default=["before", "now, G's last weights", "now"],
+                        help="which recipes (default: all but '+ average', which trains one more run)")
     parser.add_argument("--n", type=int, default=2000, help="samples per set (default 2000)")
     parser.add_argument("--json", type=Path, help="also write the numbers to this file")
     parser.add_argument("--profile", choices=list(profiles.PROFILES), default="default",
@@ -104,8 +123,11 @@ def main(argv=None) -> int:
           f"profile {args.profile}, {args.n} samples per set; this run took {(time.time() - t0) / 60:.1f} min\n")
     for name in args.recipes:
         print(f"- {name}: {RECIPES[name][0]} {RECIPES[name][1] or ''}")
+    print(f"- now: {dataclasses.asdict(profiles.PROFILES[args.profile])}")
     print()
     print(table(rows))
+    print()
+    print(attribute_table(rows))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1, default=float))
     return 0

@@ -126,7 +126,7 @@ CASES = [
     ([], {}, "run", 1, "checkpoint.npz exists. Add --resume to continue that run"),
     (["--resume"], {}, None, 1, "--resume: there is no checkpoint in"),
     (["--resume", "--lr", "0.001"], {}, "run", 1, "belongs to a run with other settings (lr_d: "
-                                                  "checkpoint 0.0002, now 0.001; lr_g: checkpoint "
+                                                  "checkpoint 0.0001, now 0.001; lr_g: checkpoint "
                                                   "0.0002, now 0.001)"),
     (["--resume", "--ngf", "16"], {}, "run", 1, "ngf: checkpoint 8, now 16"),
     (["--resume"], {}, "old", 1, "is an older checkpoint (format 1) whose optimiser states are "

@@ -89,3 +89,14 @@ def test_start_prints_profile_and_device(monkeypatch, capsys):
     profile, ctx = session.start()
     out = capsys.readouterr().out
     assert profile.name == "quick" and out.startswith("Profile: quick") and "computes on cpu(0)" in out
+
+
+def test_a_command_line_run_loads_for_measuring(tmp_path):
+    # What chapter 4's exercises do: train with `python -m utils.train`, then runs.load.
+    from utils.train import main
+    assert main(["--profile", "quick", "--epochs", "1", "--num-images", "64", "--out", str(tmp_path)]) == 0
+    G, D = training.build_networks(profiles.PROFILES["quick"], mx.cpu(), seed=5)
+    history = runs.load(tmp_path, G, D)
+    assert len(history["epoch_samples"]) == 1
+    z = training.fixed_noise(profiles.PROFILES["quick"])
+    assert np.array_equal(training.sample(G, z, mx.cpu()), history["epoch_samples"][0])

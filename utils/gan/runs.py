@@ -74,7 +74,8 @@ def load(folder: Path, G, D) -> dict:
         checkpoints.load_weights(folder, tag, net, arrays)
     history = {"stats": arrays["stats"], "epoch_samples": arrays["epoch_samples"],
                "seconds": meta["seconds"], "log": meta["log"]}
-    history.update(json.loads((folder / DONE).read_text()))
+    if (folder / DONE).exists():  # a cached run; `python -m utils.train` writes none
+        history.update(json.loads((folder / DONE).read_text()))
     history["folder"] = folder
     return history
 
