@@ -31,17 +31,23 @@ from utils import profiles  # noqa: E402
 
 DEFAULT = profiles.PROFILES["default"]
 
-# name: (what it is, the settings that differ from the `default` profile, which
-# weights to sample: "sampled" = what the run samples from, "last" = G's own last
-# weights, not their average, from the same run)
+# name: (what it is, the recipe as a change of the profile, which weights to sample:
+# "sampled" = what the run samples from, "last" = G's own last weights, not their
+# average, from the same run)
 RECIPES = {
     "before": ("the earlier default: the paper's learning rates, no average, 12 epochs",
-               profiles.EARLIER_DEFAULT, "sampled"),
+               profiles.earlier_recipe, "sampled"),
     "+ average": ("the earlier default, sampling from the moving average of G's weights",
-                  {**profiles.EARLIER_DEFAULT, "ema": DEFAULT.ema}, "sampled"),
-    "now, G's last weights": ("the `default` profile, G itself instead of the average", {}, "last"),
-    "now": ("the `default` profile as it is now", {}, "sampled"),
+                  lambda p: dataclasses.replace(profiles.earlier_recipe(p), ema=DEFAULT.ema), "sampled"),
+    "now, G's last weights": ("the profile as it is now, G itself instead of the average",
+                              lambda p: p, "last"),
+    "now": ("the profile as it is now", lambda p: p, "sampled"),
 }
+
+
+def differences(profile, base) -> dict:
+    """The settings in which `profile` differs from `base`."""
+    return {k: v for k, v in profile.settings().items() if base.settings()[k] != v}
 
 
 def cpu_name() -> str:
@@ -65,15 +71,14 @@ def measure(names, n, base):
     refs = scorecard.references(base, classifier, ctx, n)
     rows = {"real, held out (floor)": {"fd": scorecard.floor(refs)}}
     for name in names:
-        changes = {k: v for k, v in RECIPES[name][1].items() if base.name == "default" or k in ("lr_g", "lr_d", "ema")}
-        profile = dataclasses.replace(base, **changes)
+        profile = RECIPES[name][1](base)
         print(f"--- {name}: {RECIPES[name][0]}", flush=True)
         G, _, history = runs.trained_networks(profile, ctx, show_log=False)
         if RECIPES[name][2] == "last":
             runs.load_last_weights(history["folder"], G)
         score = scorecard.scorecard(scorecard.samples(G, profile, ctx, n), refs, classifier, ctx)
         rows[name] = {**score, "minutes": history["seconds"] / 60,
-                      "changes": RECIPES[name][1]}
+                      "changes": differences(profile, base)}
     return rows
 
 
@@ -122,8 +127,8 @@ def main(argv=None) -> int:
     print(f"\n{time.strftime('%Y-%m-%d')}, {cpu_name()}, Python {platform.python_version()}; "
           f"profile {args.profile}, {args.n} samples per set; this run took {(time.time() - t0) / 60:.1f} min\n")
     for name in args.recipes:
-        print(f"- {name}: {RECIPES[name][0]} {RECIPES[name][1] or ''}")
-    print(f"- now: {dataclasses.asdict(profiles.PROFILES[args.profile])}")
+        print(f"- {name}: {RECIPES[name][0]} {rows[name]['changes'] or ''}")
+    print(f"- the profile now: {profiles.PROFILES[args.profile].settings()}")
     print()
     print(table(rows))
     print()
