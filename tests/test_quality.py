@@ -99,3 +99,22 @@ def test_the_frozen_features_rank_more_blur_and_more_noise_as_farther(tmp_path, 
     floor = quality.frechet_distance(reference, attributes.features(net, other, mx.cpu()))
     assert floor < blur[0] < blur[1] < blur[2]
     assert floor < noise[0] < noise[1] < noise[2]
+
+
+def test_wasserstein_matches_hand_computed_values():
+    assert quality.wasserstein([0, 1, 3], [5, 6, 8]) == pytest.approx(5.0)
+    assert quality.wasserstein([0, 1], [0.5]) == pytest.approx(0.5)
+    assert quality.wasserstein([0.2, 0.2, 0.7], [0.2, 0.7, 0.7]) == pytest.approx(0.5 / 3)
+
+
+def test_circular_wasserstein_on_the_circle():
+    cw = quality.circular_wasserstein
+    assert cw([0.1], [0.6]) == pytest.approx(0.5)      # opposite: as far as it gets
+    assert cw([0.1], [0.9]) == pytest.approx(0.2)      # the short way round
+    assert cw([0.0, 0.5], [0.25, 0.75]) == pytest.approx(0.25)
+    rng = np.random.default_rng(2)
+    u, v = rng.beta(2, 5, 300), rng.random(200)
+    turn = 0.37
+    assert cw(u, v) == pytest.approx(cw((u + turn) % 1, (v + turn) % 1), abs=1e-9)  # no special place
+    assert cw(u, v) <= quality.wasserstein(u, v) + 1e-12
+    assert cw(u, u) == 0

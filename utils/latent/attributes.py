@@ -34,6 +34,7 @@ from mxnet.gluon import nn
 
 from .. import cache
 from ..data import faces, to_float
+from ..gan import quality
 
 LABELS = ("smiling", "glasses", "dark_hair")
 SMILE_THRESHOLD = 0.33  # smile in [-1, 1]: above this the mouth clearly curves up
@@ -300,34 +301,6 @@ def train(s: Settings, ctx):
                  "seconds": round(seconds, 1), "n_train": s.n_train, "n_test": s.n_test}
 
 
-def wasserstein(u, v) -> float:
-    """1-D Wasserstein distance (earth mover's distance) between two samples: the
-    area between their empirical distribution functions, ∫ |F_u - F_v| dx, as
-    scipy.stats.wasserstein_distance(u, v) computes it (scipy is not a dependency)."""
-    u, v = np.sort(np.asarray(u, np.float64)), np.sort(np.asarray(v, np.float64))
-    edges = np.sort(np.concatenate([u, v]))
-    f_u = np.searchsorted(u, edges[:-1], side="right") / len(u)
-    f_v = np.searchsorted(v, edges[:-1], side="right") / len(v)
-    return float(np.sum(np.abs(f_u - f_v) * np.diff(edges)))
-
-
-def circular_wasserstein(u, v) -> float:
-    """1-D Wasserstein distance between two samples on a circle of circumference 1
-    (values taken mod 1): min over a of ∫ |F_u - F_v - a| dx over [0, 1), with a
-    the median of F_u - F_v weighted by length (Rabin, Delon & Gousseau, 2011). Mass
-    may travel either way round, so the distance is at most 1/2, and a sample at
-    0.98 is as close to one at 0.02 as 0.50 is to 0.54."""
-    u, v = np.sort(np.asarray(u, np.float64) % 1.0), np.sort(np.asarray(v, np.float64) % 1.0)
-    edges = np.concatenate([[0.0], np.sort(np.concatenate([u, v])), [1.0]])
-    diff = (np.searchsorted(u, edges[:-1], side="right") / len(u)
-            - np.searchsorted(v, edges[:-1], side="right") / len(v))
-    length = np.diff(edges)
-    order = np.argsort(diff)
-    cumulative = np.cumsum(length[order])
-    shift = diff[order][np.searchsorted(cumulative, cumulative[-1] / 2)]
-    return float(np.sum(np.abs(diff - shift) * length))
-
-
 def _circular_mean(hue) -> float:
     angle = 2 * np.pi * np.asarray(hue, np.float64)
     return float(np.arctan2(np.sin(angle).mean(), np.cos(angle).mean()) / (2 * np.pi) % 1.0)
@@ -357,7 +330,7 @@ def fidelity(data: dict, generated: dict) -> list[dict]:
       - "continuous": data and generated are the means (for background_hue the
         circular mean, in [0, 1)); the row also holds "w1", the 1-D Wasserstein
         distance between the two samples in the attribute's units (for
-        background_hue on the circle, see `circular_wasserstein`), and gap =
+        background_hue on the circle, see `quality.circular_wasserstein`), and gap =
         w1 as a percentage of the attribute's range (RANGES).
     So every gap is in comparable points: 0 means drawn as in the data; 10 means
     a share off by 10 points, or values moved by a tenth of their range on average.
@@ -380,9 +353,9 @@ def fidelity(data: dict, generated: dict) -> list[dict]:
         else:
             lo, hi = RANGES[name]
             if name == CIRCULAR:
-                w1, means = circular_wasserstein(d, g), (_circular_mean(d), _circular_mean(g))
+                w1, means = quality.circular_wasserstein(d, g), (_circular_mean(d), _circular_mean(g))
             else:
-                w1, means = wasserstein(d, g), (float(d.mean()), float(g.mean()))
+                w1, means = quality.wasserstein(d, g), (float(d.mean()), float(g.mean()))
             rows.append({"attribute": name, "kind": "continuous", "data": means[0],
                          "generated": means[1], "w1": w1, "gap": 100 * w1 / (hi - lo)})
     d_labels, g_labels = labels(data), labels(generated)
