@@ -1,12 +1,17 @@
 """Training recipes for the `default` profile, side by side, with chapter 4's measures.
 
-    python bench/compare_recipes.py [--recipes NAME ...] [--n 2000] [--json PATH] [--profile quick]
+    python bench/compare_recipes.py [--recipes NAME ...] [--seeds S ...] [--n 2000] [--json PATH]
+                                    [--profile quick]
 
 Each recipe is the `default` profile (or --profile) with a few settings changed. Each is trained
 once through the same cache as the chapters (a finished run is reused: the first
 run of this script trains every recipe, minutes each), then measured with
 `utils.gan.scorecard` against the same references: the training faces, held-out
-faces and the frozen attribute classifier of chapter 4. Prints a Markdown table;
+faces and the frozen attribute classifier of chapter 4. With --seeds, each recipe
+is also trained again with other seeds (the same images; other starting weights,
+batch order and noise), and a last table gives the range of each measure over the
+seeds: a difference between two recipes smaller than that range is chance, not the
+recipe. Prints Markdown tables;
 with --json, also writes the numbers there. To keep a run, append its output to a
 dated file under bench/results/, e.g.
 `... | tee -a bench/results/recipes_$(date -u +%F).txt`.
@@ -60,7 +65,7 @@ def cpu_name() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def measure(names, n, base):
+def measure(names, n, base, seeds):
     import mxnet as mx
 
     from utils.gan import runs, scorecard
@@ -70,15 +75,18 @@ def measure(names, n, base):
     classifier, _ = attributes.trained_classifier("default", ctx)  # frozen: trained once, cached
     refs = scorecard.references(base, classifier, ctx, n)
     rows = {"real, held out (floor)": {"fd": scorecard.floor(refs)}}
-    for name in names:
-        profile = RECIPES[name][1](base)
-        print(f"--- {name}: {RECIPES[name][0]}", flush=True)
-        G, _, history = runs.trained_networks(profile, ctx, show_log=False)
-        if RECIPES[name][2] == "last":
-            runs.load_last_weights(history["folder"], G)
-        score = scorecard.scorecard(scorecard.samples(G, profile, ctx, n), refs, classifier, ctx)
-        rows[name] = {**score, "minutes": history["seconds"] / 60,
-                      "changes": differences(profile, base)}
+    for seed in seeds:
+        for name in names:
+            profile = RECIPES[name][1](base)
+            row = name if seeds == [base.seed] else f"{name}, seed {seed}"
+            print(f"--- {row}: {RECIPES[name][0]}", flush=True)
+            G, _, history = runs.trained_networks(profile, ctx, show_log=False,
+                                                  seed=None if seed == base.seed else seed)
+            if RECIPES[name][2] == "last":
+                runs.load_last_weights(history["folder"], G)
+            score = scorecard.scorecard(scorecard.samples(G, profile, ctx, n), refs, classifier, ctx)
+            rows[row] = {**score, "minutes": history["seconds"] / 60, "recipe": name, "seed": seed,
+                         "changes": differences(profile, base)}
     return rows
 
 
@@ -112,27 +120,55 @@ def attribute_table(rows: dict) -> str:
     return "\n".join(lines)
 
 
+def spread_table(rows: dict) -> str:
+    """Per recipe, the lowest and highest value of each measure over the seeds."""
+    measures = {"FD": lambda r: r["fd"], "precision": lambda r: r["precision"],
+                "recall": lambda r: r["recall"], "HF ratio": lambda r: r["hf_ratio"],
+                "smiling gap": lambda r: r["attributes"]["smiling"],
+                "worst attribute gap": lambda r: max(r["attributes"].values()),
+                "attributes within 5 points": lambda r: sum(g <= 5 for g in r["attributes"].values())}
+    recipes = list(dict.fromkeys(r["recipe"] for r in rows.values() if "recipe" in r))
+    lines = ["| measure | " + " | ".join(recipes) + " |", "|" + "---|" * (len(recipes) + 1)]
+    for label, get in measures.items():
+        cells = []
+        for recipe in recipes:
+            values = [get(r) for r in rows.values() if r.get("recipe") == recipe]
+            digits = 0 if label in ("FD", "smiling gap", "worst attribute gap", "attributes within 5 points") else 2
+            cells.append(f"{min(values):.{digits}f} to {max(values):.{digits}f}")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--recipes", nargs="+", choices=list(RECIPES),
                         default=["before", "now, G's last weights", "now"],
                         help="which recipes (default: all but '+ average', which trains one more run)")
+    parser.add_argument("--seeds", nargs="+", type=int,
+                        help="train each recipe with these seeds (default: the profile's own; "
+                             "each other seed trains every recipe again)")
     parser.add_argument("--n", type=int, default=2000, help="samples per set (default 2000)")
     parser.add_argument("--json", type=Path, help="also write the numbers to this file")
     parser.add_argument("--profile", choices=list(profiles.PROFILES), default="default",
                         help="the profile the recipes change (default: default; quick for a smoke test)")
     args = parser.parse_args(argv)
     t0 = time.time()
-    rows = measure(args.recipes, args.n, profiles.PROFILES[args.profile])
+    base = profiles.PROFILES[args.profile]
+    seeds = list(dict.fromkeys(args.seeds or [base.seed]))
+    rows = measure(args.recipes, args.n, base, seeds)
     print(f"\n{time.strftime('%Y-%m-%d')}, {cpu_name()}, Python {platform.python_version()}; "
-          f"profile {args.profile}, {args.n} samples per set; this run took {(time.time() - t0) / 60:.1f} min\n")
+          f"profile {args.profile}, seeds {seeds}, {args.n} samples per set; this run took {(time.time() - t0) / 60:.1f} min\n")
     for name in args.recipes:
-        print(f"- {name}: {RECIPES[name][0]} {rows[name]['changes'] or ''}")
+        changes = next(r["changes"] for r in rows.values() if r.get("recipe") == name)
+        print(f"- {name}: {RECIPES[name][0]} {changes or ''}")
     print(f"- the profile now: {profiles.PROFILES[args.profile].settings()}")
     print()
     print(table(rows))
     print()
     print(attribute_table(rows))
+    if len(seeds) > 1:
+        print(f"\nRange over seeds {seeds}:\n")
+        print(spread_table(rows))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1, default=float))
     return 0

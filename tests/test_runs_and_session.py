@@ -7,7 +7,7 @@ import pytest
 from utils import data, device, profiles, session
 from utils.cache import RETRAIN_ENV
 from utils.data import faces
-from utils.gan import runs, training
+from utils.gan import checkpoints, runs, training
 
 TINY = dataclasses.replace(profiles.PROFILES["quick"], num_images=64, batch_size=32, epochs=1)
 
@@ -51,6 +51,19 @@ def test_other_settings_or_data_mean_another_run(cache):
     wider, _ = training.build_networks(dataclasses.replace(TINY, ngf=16), mx.cpu())
     assert runs.run_key(TINY, images, fixed, wider, D) != key, "another architecture"
 
+
+
+def test_a_repeat_with_another_seed_trains_on_the_same_images(cache, capsys):
+    G0, _, h0 = runs.trained_networks(TINY, mx.cpu(), show_log=False)
+    _, _, same = runs.trained_networks(TINY, mx.cpu(), show_log=False, seed=TINY.seed)
+    assert same["folder"] == h0["folder"] and "Reusing" in capsys.readouterr().out
+    G1, _, h1 = runs.trained_networks(TINY, mx.cpu(), show_log=False, seed=TINY.seed + 1)
+    assert h1["folder"] != h0["folder"]
+    saved = [checkpoints.read(h["folder"] / checkpoints.CHECKPOINT)[1] for h in (h0, h1)]
+    assert saved[0]["data"] == saved[1]["data"], "the same training images"
+    assert saved[1]["settings"]["seed"] == TINY.seed + 1
+    z = np.ones((1, TINY.nz), np.float32)
+    assert not np.array_equal(training.sample(G0, z, mx.cpu()), training.sample(G1, z, mx.cpu()))
 
 
 def test_retrain_variable_forces_training(cache, capsys, monkeypatch):

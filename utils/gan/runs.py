@@ -12,6 +12,7 @@ lets an interrupted run continue, and ``run.json`` marks a finished one.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -111,10 +112,15 @@ def train_or_reuse(G, D, batches, profile, ctx, fixed_z, images, step=None, show
     return history
 
 
-def trained_networks(profile, ctx, show_log=True):
+def trained_networks(profile, ctx, show_log=True, seed=None):
     """The DCGAN chapter's G and D for this profile: its finished run from the cache,
-    or trained now (seconds in `quick`, minutes in `default`). Returns (G, D, history)."""
+    or trained now (seconds in `quick`, minutes in `default`). Returns (G, D, history).
+    With `seed`, a repeat of the run: the same images, another seed for everything
+    random in training (G's and D's starting weights, the batch order, the codes and
+    the noise), to see how much a result owes to chance."""
     images, _ = training_images(profile)
+    if seed is not None:
+        profile = dataclasses.replace(profile, seed=seed)
     batches = Batches(images, profile.batch_size, seed=profile.seed, flip=profile.flip)
     G, D = dcgan.new_networks(profile.ngf, profile.ndf, profile.nz, ctx, seed=profile.seed)
     history = train_or_reuse(G, D, batches, profile, ctx, training.fixed_noise(profile), images,
