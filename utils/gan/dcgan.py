@@ -121,9 +121,12 @@ def update_average(G_avg, G, decay):
 
 
 def refresh_batch_stats(G, nz, ctx, rounds=20, batch=64):
-    """Recompute G's batch-norm running statistics for the weights it has now. MXNet
-    updates them in the backward pass of a recorded call, so each round is a call
-    and a backward to the codes (G's weights are frozen: they do not change)."""
+    """Bring G's batch-norm running statistics to those of the weights it has now.
+    MXNet updates them in the backward pass of a recorded call, so each round is a
+    call and a backward to the codes (G's weights are frozen: they do not change).
+    Each round keeps 0.9 of the old statistics (batch norm's momentum): 20 rounds
+    leave 12% of them, enough after an epoch's small change of the average (the
+    engine refreshes after every epoch), too little for a fresh network's."""
     for _ in range(rounds):
         z = nd.random.normal(0, 1, (batch, nz, 1, 1), ctx=ctx)
         z.attach_grad()
