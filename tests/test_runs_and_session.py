@@ -52,7 +52,6 @@ def test_other_settings_or_data_mean_another_run(cache):
     assert runs.run_key(TINY, images, fixed, wider, D) != key, "another architecture"
 
 
-
 def test_a_repeat_with_another_seed_trains_on_the_same_images(cache, capsys):
     G0, _, h0 = runs.trained_networks(TINY, mx.cpu(), show_log=False)
     _, _, same = runs.trained_networks(TINY, mx.cpu(), show_log=False, seed=TINY.seed)
