@@ -90,6 +90,11 @@ def measure(names, n, base, seeds):
     return rows
 
 
+def within_5_points(row: dict) -> int:
+    """How many of the row's attribute gaps are at most 5 points (the quality target)."""
+    return sum(gap <= 5 for gap in row["attributes"].values())
+
+
 def table(rows: dict) -> str:
     names = [r for r in next((v["attributes"] for v in rows.values() if "attributes" in v), {})]
     head = ["recipe", "FD", "KID x1000", "precision", "recall", "HF ratio", "copy p",
@@ -116,7 +121,7 @@ def attribute_table(rows: dict) -> str:
     for a in names:
         lines.append(f"| {a} | " + " | ".join(f"{r['attributes'][a]:.1f}" for r in scored.values()) + " |")
     lines.append("| within 5 points | " + " | ".join(
-        f"{sum(g <= 5 for g in r['attributes'].values())} of {len(names)}" for r in scored.values()) + " |")
+        f"{within_5_points(r)} of {len(names)}" for r in scored.values()) + " |")
     return "\n".join(lines)
 
 
@@ -126,7 +131,7 @@ def spread_table(rows: dict) -> str:
                 "recall": lambda r: r["recall"], "HF ratio": lambda r: r["hf_ratio"],
                 "smiling gap": lambda r: r["attributes"]["smiling"],
                 "worst attribute gap": lambda r: max(r["attributes"].values()),
-                "attributes within 5 points": lambda r: sum(g <= 5 for g in r["attributes"].values())}
+                "attributes within 5 points": within_5_points}
     recipes = list(dict.fromkeys(r["recipe"] for r in rows.values() if "recipe" in r))
     lines = ["| measure | " + " | ".join(recipes) + " |", "|" + "---|" * (len(recipes) + 1)]
     for label, get in measures.items():
