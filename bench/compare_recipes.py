@@ -44,6 +44,8 @@ RECIPES = {
                profiles.earlier_recipe, "sampled"),
     "+ average": ("the earlier default, sampling from the moving average of G's weights",
                   lambda p: dataclasses.replace(profiles.earlier_recipe(p), ema=DEFAULT.ema), "sampled"),
+    "now, no grain penalty": ("the profile as it is now without the penalty on grain (grain 0)",
+                              lambda p: dataclasses.replace(p, grain=0.0), "sampled"),
     "now, G's last weights": ("the profile as it is now, G itself instead of the average",
                               lambda p: p, "last"),
     "now": ("the profile as it is now", lambda p: p, "sampled"),
@@ -148,7 +150,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--recipes", nargs="+", choices=list(RECIPES),
                         default=["before", "now, G's last weights", "now"],
-                        help="which recipes (default: all but '+ average', which trains one more run)")
+                        help="which recipes (default: all but '+ average' and 'now, no grain penalty', "
+                             "which train one more run each)")
     parser.add_argument("--seeds", nargs="+", type=int,
                         help="train each recipe with these seeds (default: the profile's own; "
                              "each other seed trains every recipe again)")

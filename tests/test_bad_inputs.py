@@ -102,6 +102,8 @@ CASES = [
     (["--ema", "1"], {}, None, 2, "argument --ema: 1 is not a decay: use 0 (no average) up to"),
     (["--ema", "-0.5"], {}, None, 2, "argument --ema: -0.5 is not a decay"),
     (["--ema", "high"], {}, None, 2, "argument --ema: 'high' is not a number"),
+    (["--grain", "-1"], {}, None, 2, "argument --grain: -1 is not a weight: use 0 (off) or a positive"),
+    (["--grain", "nan"], {}, None, 2, "argument --grain: nan is not a weight"),
     (["--seed", "-1"], {}, None, 2, "argument --seed: -1 is out of range: use 0 to 4294967295"),
     (["--seed", "4294967296"], {}, None, 2, "argument --seed: 4294967296 is out of range"),
     (["--seed", "1.5"], {}, None, 2, "argument --seed: '1.5' is not a whole number"),

@@ -104,6 +104,27 @@ def test_arithmetic_on_averaged_exemplar_codes_is_exact():
                        + (codes[5] + codes[6]) / 2)
 
 
+def test_exemplars_are_picked_for_what_their_average_shows():
+    # Glasses when a code's first number is above 0. The four surest samples of the
+    # concept are 3, 4, 6, 1 (PROBS); the two surest average to -0.5, no glasses; of
+    # the six pairs only 3 and 6 average above 0.
+    codes = np.zeros((7, 100))
+    codes[[3, 4, 6, 1], 0] = [2.0, -3.0, -1.0, -4.0]
+
+    def judge(z):
+        probs = np.full((len(z), len(lt.LABELS)), 0.5)
+        probs[:, lt.LABELS.index("glasses")] = (z[:, 0] > 0).astype(float)
+        return probs
+
+    concept = {"smiling": False, "glasses": True}
+    assert lt.exemplars(PROBS, concept, k=4).tolist() == [3, 4, 6, 1]
+    assert judge(codes[[3, 4]].mean(axis=0, keepdims=True))[0, lt.LABELS.index("glasses")] == 0
+    picks = lt.exemplars_whose_average_shows(codes, PROBS, concept, judge, k=2, candidates=4)
+    assert picks.tolist() == [3, 6]
+    _, means = lt.mean_codes(codes, PROBS, [concept], k=2, judge=judge)
+    assert judge(means)[0, lt.LABELS.index("glasses")] == 1
+
+
 def test_concept_names_read_as_words():
     assert lt.concept_name({"smiling": False, "glasses": True}) == "neutral, glasses"
     assert lt.concept_name({"dark_hair": True, "glasses": False}) == "dark hair, no glasses"

@@ -24,7 +24,8 @@ def test_the_full_profile_keeps_the_papers_settings():
     full = profiles.PROFILES["full"]
     assert (full.lr_g, full.lr_d, full.beta1, full.nz) == (2e-4, 2e-4, 0.5, 100)
     assert (full.ngf, full.ndf, full.batch_size, full.data) == (64, 64, 128, "lfw")
-    assert (full.ema, full.real_label, full.instance_noise, full.flip) == (0.0, 1.0, 0.0, False)
+    assert (full.ema, full.real_label, full.instance_noise, full.flip, full.grain) == \
+        (0.0, 1.0, 0.0, False, 0.0)
 
 
 def test_every_profile_keeps_the_papers_adam_momentum_and_code_size():

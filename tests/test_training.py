@@ -83,3 +83,54 @@ def test_sampling_is_per_image_not_per_batch():
     alone = training.sample(G, z[:1], mx.cpu())
     together = training.sample(G, z, mx.cpu())
     assert np.array_equal(alone[0], together[0])
+
+
+# --- The grain penalty (profile.grain) --------------------------------------------
+
+def _checkerboard(batch, amplitude):
+    """Grey levels +a, -a, +a, ... along both axes: the finest pattern a 64x64 image can hold."""
+    sign = (-1.0) ** np.add.outer(np.arange(64), np.arange(64))
+    return nd.array(np.broadcast_to(amplitude * sign, (batch, 3, 64, 64)).copy())
+
+
+def test_fine_detail_is_zero_for_flat_images_and_64_a2_for_a_checkerboard():
+    # Each pixel of a checkerboard differs from its four neighbours by 2a: Laplacian
+    # -8 * (+-a), squared 64 a^2.
+    assert dcgan.fine_detail(nd.ones((2, 3, 64, 64)) * 0.3).asscalar() < 1e-12  # 0 but for rounding
+    assert np.isclose(dcgan.fine_detail(_checkerboard(2, 0.1)).asscalar(), 64 * 0.01)
+
+
+def test_grain_penalty_counts_only_excess_fine_detail():
+    _, _, _, _, _, real, _ = _setup()
+    assert dcgan.grain_penalty(real, real).asscalar() == 0
+    smoother = nd.array(real.asnumpy().reshape(8, 3, 32, 2, 32, 2).mean(axis=(3, 5)).repeat(2, 2).repeat(2, 3))
+    assert dcgan.grain_penalty(smoother, real).asscalar() == 0  # less detail than real: no penalty
+    grainy = real + _checkerboard(8, 0.05)
+    expected = np.log(dcgan.fine_detail(grainy).asscalar() / dcgan.fine_detail(real).asscalar())
+    assert expected > 0.5 and np.isclose(dcgan.grain_penalty(grainy, real).asscalar(), expected, rtol=1e-5)
+
+
+def test_the_penalty_gradient_removes_grain():
+    _, _, _, _, _, real, _ = _setup()
+    grainy = real + _checkerboard(8, 0.05)
+    grainy.attach_grad()
+    with mx.autograd.record():
+        penalty = dcgan.grain_penalty(grainy, real)
+    penalty.backward()
+    step = grainy - 0.01 * grainy.grad / nd.abs(grainy.grad).max()
+    assert dcgan.fine_detail(step).asscalar() < dcgan.fine_detail(grainy).asscalar()
+
+
+def test_the_engine_passes_the_profiles_grain_weight_to_the_step():
+    profile, G, D, _, _, _, _ = _setup(grain=2.5, num_images=64)
+    seen = []
+
+    def step(G, D, tg, td, real, z, real_label, noise, grain):
+        seen.append(grain)
+        return dcgan.train_step(G, D, tg, td, real, z, real_label, noise, grain)
+
+    images = faces.make_faces(64, seed=0)[0]
+    batches = data.Batches(images, profile.batch_size, seed=0)
+    training.train(G, D, batches, profile, mx.cpu(), training.fixed_noise(profile), log=lambda line: None,
+                   step=step)
+    assert seen == [2.5] * len(batches)

@@ -30,6 +30,7 @@ class Profile:
     real_label: float = 1.0   # < 1 is one-sided label smoothing
     instance_noise: float = 0.0  # std of noise added to D's inputs, decays to 0
     flip: bool = False   # random horizontal flips of the real images
+    grain: float = 0.0   # > 0: weight of the penalty on G's excess fine detail (grain)
     nz: int = 100        # latent size
     seed: int = 0
 
@@ -40,30 +41,32 @@ class Profile:
 
 PROFILES = {
     "quick": Profile("quick", "faces", num_images=512, ngf=8, ndf=8,
-                     batch_size=32, epochs=1, lr_d=1e-4, ema=0.995),
+                     batch_size=32, epochs=1, lr_d=1e-4, ema=0.995, grain=1.0),
     # Measured on a 2-core CPU: D at width 32 won nearly every round (accuracy 0.98)
     # and G's faces stayed noisy; at width 16 the game stays closer, faces are
     # varied after ~1,000 iterations, and an iteration costs half as much. D's half
-    # learning rate, the average of G and 24 epochs instead of 12: chapter 4 and
-    # bench/compare_recipes.py measure what each bought.
+    # learning rate, the average of G, the grain penalty and 24 epochs instead of 12:
+    # chapter 4 and bench/compare_recipes.py measure what each bought.
     "default": Profile("default", "faces", num_images=10_000, ngf=32, ndf=16,
                        batch_size=64, epochs=24, lr_d=1e-4, ema=0.995, real_label=0.9,
-                       instance_noise=0.1, flip=True),
+                       instance_noise=0.1, flip=True, grain=1.0),
     "full": Profile("full", "lfw", num_images=0, ngf=64, ndf=64,
                     batch_size=128, epochs=25),
 }
 
 
-# The `default` profile as the book trained it before two changes to the paper's
-# recipe (a slower D, samples from an average of G: chapter 2) and a longer run.
-# Chapter 4 and bench/compare_recipes.py measure what the changes bought.
-EARLIER_DEFAULT = {"lr_g": 2e-4, "lr_d": 2e-4, "ema": 0.0, "batch_size": 64, "epochs": 12}
+# The `default` profile as the book trained it before three changes to the paper's
+# recipe (a slower D, samples from an average of G, a grain penalty: chapter 2) and a
+# longer run. Chapter 4 and bench/compare_recipes.py measure what the changes bought.
+PAPERS_RECIPE = {"lr_g": 2e-4, "lr_d": 2e-4, "ema": 0.0, "grain": 0.0}
+EARLIER_DEFAULT = {**PAPERS_RECIPE, "batch_size": 64, "epochs": 12}
 
 
 def earlier_recipe(profile: Profile) -> Profile:
-    """`profile` with the paper's learning rates and no average of G (and for
-    `default`, everything as in EARLIER_DEFAULT): the "before" of chapter 4."""
-    changes = EARLIER_DEFAULT if profile.name == "default" else {"lr_g": 2e-4, "lr_d": 2e-4, "ema": 0.0}
+    """`profile` with the paper's learning rates, no average of G and no grain
+    penalty (and for `default`, everything as in EARLIER_DEFAULT): the "before" of
+    chapter 4."""
+    changes = EARLIER_DEFAULT if profile.name == "default" else PAPERS_RECIPE
     return dataclasses.replace(profile, **changes)
 
 

@@ -61,6 +61,14 @@ def decay(text: str) -> float:
     return value
 
 
+def weight(text: str) -> float:
+    value = _parse(text, float, "a number")
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a weight: use 0 (off) or a positive, "
+                                         "finite number (e.g. 1)")
+    return value
+
+
 def seed(text: str) -> int:
     value = _parse(text, int, "a whole number")
     if not 0 <= value <= MAX_SEED:
@@ -103,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr-d", type=positive_float, help="Adam learning rate for D only")
     p.add_argument("--ema", type=decay,
                    help="decay of the moving average of G's weights that samples come from (0: none)")
+    p.add_argument("--grain", type=weight,
+                   help="weight of the penalty on G's excess fine detail, the grain (0: none)")
     p.add_argument("--seed", type=seed, help=f"seed for weights, data order and noise (0 to {MAX_SEED})")
     p.add_argument("--out", required=True, type=Path,
                    help="folder for the checkpoint, sample grids and curves")
@@ -125,7 +135,7 @@ def settings_from(args) -> profiles.Profile:
         args.lr_g = args.lr if args.lr_g is None else args.lr_g
         args.lr_d = args.lr if args.lr_d is None else args.lr_d
     changes = {k: getattr(args, k) for k in ("num_images", "epochs", "batch_size", "ngf", "ndf",
-                                             "lr_g", "lr_d", "ema", "seed") if getattr(args, k) is not None}
+                                             "lr_g", "lr_d", "ema", "grain", "seed") if getattr(args, k) is not None}
     if args.data == "embedded":
         changes["data"] = "faces"
     elif args.data == "lfw":

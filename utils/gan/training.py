@@ -69,7 +69,7 @@ def copy_weights(source, target) -> None:
         dst.set_data(src.data())
 
 
-def parallel_step(G, D, trainer_g, trainer_d, reals, zs, real_label=1.0, noise=0.0):
+def parallel_step(G, D, trainer_g, trainer_d, reals, zs, real_label=1.0, noise=0.0, grain=0.0):
     """The chapter's train_step on several devices: the chapter's losses on each
     shard of the batch, one update from all of them (Gluon data parallel). Returns
     the step's statistics, averaged over the shards, on the first device."""
@@ -81,6 +81,9 @@ def parallel_step(G, D, trainer_g, trainer_d, reals, zs, real_label=1.0, noise=0
     trainer_d.step(n)
     with frozen(D), autograd.record():
         losses_g = [dcgan.g_loss(D, fake, noise) for fake in fakes]
+        if grain:
+            losses_g = [loss + grain * dcgan.grain_penalty(fake, real)
+                        for loss, fake, real in zip(losses_g, fakes, reals)]
     autograd.backward(losses_g)
     trainer_g.step(n)
     home = reals[0].context
@@ -131,7 +134,8 @@ def train(G, D, batches, profile, ctx, fixed_z, out=None, log=monitor.write, ste
                 zs = [nd.random.normal(0, 1, (r.shape[0], profile.nz, 1, 1), ctx=r.context) for r in reals]
                 noise = profile.instance_noise * (1.0 - state["iteration"] / total)  # decays to 0
                 shards = (reals, zs) if len(ctxs) > 1 else (reals[0], zs[0])
-                pending.append(step(G, D, trainer_g, trainer_d, *shards, profile.real_label, noise))
+                pending.append(step(G, D, trainer_g, trainer_d, *shards,
+                                    profile.real_label, noise, profile.grain))
                 if G_avg is not None:
                     dcgan.update_average(G_avg, G, dcgan.average_decay(profile.ema, state["iteration"]))
                 state["iteration"] += 1

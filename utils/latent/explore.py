@@ -8,6 +8,8 @@ generator. The paths themselves (lerp, slerp) are in `paths`.
 """
 from __future__ import annotations
 
+import itertools
+
 import ipywidgets as w
 import numpy as np
 
@@ -122,10 +124,23 @@ def concept_name(concept: dict[str, bool]) -> str:
     return ", ".join(WORDS[name][0 if wanted else 1] for name, wanted in concept.items())
 
 
-def mean_codes(codes: np.ndarray, probs: np.ndarray, concepts: list[dict], k: int = 3):
+def exemplars_whose_average_shows(codes: np.ndarray, probs: np.ndarray, concept: dict[str, bool],
+                                  judge, k: int = 3, candidates: int = 10) -> np.ndarray:
+    """Of the `candidates` samples that show the concept most surely, the k whose
+    average code G draws showing it most surely. `judge` takes codes (n, nz) and
+    returns the classifier's probabilities for G's faces of them."""
+    groups = np.array(list(itertools.combinations(exemplars(probs, concept, candidates), k)))
+    return groups[np.argmax(concept_score(judge(codes[groups].mean(axis=1)), concept))]
+
+
+def mean_codes(codes: np.ndarray, probs: np.ndarray, concepts: list[dict], k: int = 3, judge=None):
     """For each concept: its exemplars' indices and the average of their codes. One
-    face carries its own quirks; the average of three keeps what they share."""
-    picks = [exemplars(probs, c, k) for c in concepts]
+    face carries its own quirks; the average of k keeps what they share. But an
+    average can also lose what each of its codes shows (a thin feature such as
+    glasses, most often), so with `judge` (see exemplars_whose_average_shows) the
+    exemplars are picked for what their average shows, not only for what each shows."""
+    picks = [exemplars(probs, c, k) if judge is None else
+             exemplars_whose_average_shows(codes, probs, c, judge, k) for c in concepts]
     return picks, np.stack([codes[idx].mean(axis=0) for idx in picks])
 
 
