@@ -70,7 +70,7 @@ def cpu_name() -> str:
 def measure(names, n, base, seeds):
     import mxnet as mx
 
-    from utils.gan import runs, scorecard
+    from utils.gan import monitor, runs, scorecard
     from utils.latent import attributes
 
     ctx = mx.cpu()
@@ -82,8 +82,15 @@ def measure(names, n, base, seeds):
             profile = RECIPES[name][1](base)
             row = name if seeds == [base.seed] else f"{name}, seed {seed}"
             print(f"--- {row}: {RECIPES[name][0]}", flush=True)
-            G, _, history = runs.trained_networks(profile, ctx, show_log=False,
-                                                  seed=None if seed == base.seed else seed)
+            try:
+                G, _, history = runs.trained_networks(profile, ctx, show_log=False,
+                                                      seed=None if seed == base.seed else seed)
+            except monitor.Diverged as stopped:  # a collapse is a result too: keep going
+                print(f"    {stopped}", flush=True)
+                what = "collapsed" if "collapsed" in str(stopped) else "diverged"
+                rows[row] = {"stopped": f"{what}: training stopped", "recipe": name, "seed": seed,
+                             "changes": differences(profile, base)}
+                continue
             if RECIPES[name][2] == "last":
                 runs.load_last_weights(history["folder"], G)
             score = scorecard.scorecard(scorecard.samples(G, profile, ctx, n), refs, classifier, ctx)
@@ -103,6 +110,9 @@ def table(rows: dict) -> str:
             "worst attribute (points)", "smiling gap", "minutes"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, r in rows.items():
+        if "stopped" in r:
+            lines.append(f"| {name} | {r['stopped']} |" + " |" * (len(head) - 2))
+            continue
         if "kid" not in r:
             lines.append(f"| {name} | {r['fd']:.0f} |" + " |" * (len(head) - 2))
             continue
@@ -139,9 +149,9 @@ def spread_table(rows: dict) -> str:
     for label, get in measures.items():
         cells = []
         for recipe in recipes:
-            values = [get(r) for r in rows.values() if r.get("recipe") == recipe]
+            values = [get(r) for r in rows.values() if r.get("recipe") == recipe and "attributes" in r]
             digits = 0 if label in ("FD", "smiling gap", "worst attribute gap", "attributes within 5 points") else 2
-            cells.append(f"{min(values):.{digits}f} to {max(values):.{digits}f}")
+            cells.append(f"{min(values):.{digits}f} to {max(values):.{digits}f}" if values else "")
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -121,16 +121,18 @@ def test_the_penalty_gradient_removes_grain():
     assert dcgan.fine_detail(step).asscalar() < dcgan.fine_detail(grainy).asscalar()
 
 
-def test_the_engine_passes_the_profiles_grain_weight_to_the_step():
-    profile, G, D, _, _, _, _ = _setup(grain=2.5, num_images=64)
+def test_the_grain_weight_grows_from_0_to_the_profiles_as_the_noise_fades():
+    profile, G, D, _, _, _, _ = _setup(grain=2.5, instance_noise=0.1, epochs=2, num_images=64)
     seen = []
 
     def step(G, D, tg, td, real, z, real_label, noise, grain):
-        seen.append(grain)
+        seen.append((noise, grain))
         return dcgan.train_step(G, D, tg, td, real, z, real_label, noise, grain)
 
     images = faces.make_faces(64, seed=0)[0]
     batches = data.Batches(images, profile.batch_size, seed=0)
     training.train(G, D, batches, profile, mx.cpu(), training.fixed_noise(profile), log=lambda line: None,
                    step=step)
-    assert seen == [2.5] * len(batches)
+    steps = 2 * len(batches)
+    assert len(seen) == steps and seen[0] == (0.1, 0.0)
+    np.testing.assert_allclose(seen, [(0.1 * (1 - t / steps), 2.5 * t / steps) for t in range(steps)])

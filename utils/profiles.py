@@ -30,7 +30,7 @@ class Profile:
     real_label: float = 1.0   # < 1 is one-sided label smoothing
     instance_noise: float = 0.0  # std of noise added to D's inputs, decays to 0
     flip: bool = False   # random horizontal flips of the real images
-    grain: float = 0.0   # > 0: weight of the penalty on G's excess fine detail (grain)
+    grain: float = 0.0   # > 0: weight of the penalty on G's excess fine detail, grows from 0
     nz: int = 100        # latent size
     seed: int = 0
 

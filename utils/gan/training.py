@@ -133,9 +133,10 @@ def train(G, D, batches, profile, ctx, fixed_z, out=None, log=monitor.write, ste
                 reals = gluon.utils.split_and_load(real, ctxs, even_split=False)
                 zs = [nd.random.normal(0, 1, (r.shape[0], profile.nz, 1, 1), ctx=r.context) for r in reals]
                 noise = profile.instance_noise * (1.0 - state["iteration"] / total)  # decays to 0
+                grain = profile.grain * state["iteration"] / total  # grows as the noise fades
                 shards = (reals, zs) if len(ctxs) > 1 else (reals[0], zs[0])
                 pending.append(step(G, D, trainer_g, trainer_d, *shards,
-                                    profile.real_label, noise, profile.grain))
+                                    profile.real_label, noise, grain))
                 if G_avg is not None:
                     dcgan.update_average(G_avg, G, dcgan.average_decay(profile.ema, state["iteration"]))
                 state["iteration"] += 1
