@@ -87,8 +87,7 @@ def measure(names, n, base, seeds):
                                                       seed=None if seed == base.seed else seed)
             except monitor.Diverged as stopped:  # a collapse is a result too: keep going
                 print(f"    {stopped}", flush=True)
-                what = "collapsed" if "collapsed" in str(stopped) else "diverged"
-                rows[row] = {"stopped": f"{what}: training stopped", "recipe": name, "seed": seed,
+                rows[row] = {"stopped": "training stopped (see the log)", "recipe": name, "seed": seed,
                              "changes": differences(profile, base)}
                 continue
             if RECIPES[name][2] == "last":
