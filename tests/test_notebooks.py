@@ -106,6 +106,28 @@ def test_every_chapter_ends_with_summary_exercises_sources(path):
 
 
 @pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_stored_outputs_come_from_the_current_package_code(path):
+    stale = bc.stale_package_code(_read(path))
+    assert not stale, f"{path}: {stale}. Run python tools/build_chapters.py"
+
+
+def test_a_package_change_makes_the_chapter_run_again():
+    source = SOURCES[0]
+    stored = _read(bc.notebook_path(source, "en"))
+    built = bc.built_like(bc.read_source(source), "en", stored)
+    assert bc.keep_outputs(copy.deepcopy(built), stored)
+    recorded = stored.metadata["gan_book"]["package_code"]
+    assert "utils/gan/gan_intro.py" in recorded  # the chapter's own saved cells, imported
+    edited = copy.deepcopy(stored)
+    edited.metadata["gan_book"]["package_code"]["utils/gan/gan_intro.py"] = "0" * 16
+    assert not bc.keep_outputs(copy.deepcopy(built), edited)
+    assert bc.why_execute(built, {"en": edited}, force=False) == \
+        "package code it imports changed: utils/gan/gan_intro.py"
+    del edited.metadata["gan_book"]["package_code"]
+    assert not bc.keep_outputs(copy.deepcopy(built), edited)
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_stored_outputs_come_from_the_current_code_in_the_default_profile(path):
     nb = _read(path)
     meta = nb.metadata.get("gan_book", {})

@@ -1,11 +1,12 @@
 """Write each chapter's English and Chinese notebooks from its one source, and
-execute the chapters whose code changed.
+execute the chapters whose code, or the package code they import, changed.
 
     python tools/build_chapters.py              # every chapter
     python tools/build_chapters.py 02_dcgan     # only this one (names or paths)
     python tools/build_chapters.py --all        # execute every chapter, changed or not
     python tools/build_chapters.py --check      # change nothing; exit 1 if a notebook
-                                                # differs from what its source gives
+                                                # differs from what its source gives, or
+                                                # holds outputs of other package code
 
 A chapter is written once, in ``chapters/source/NN_name.md`` (jupytext's MyST
 markdown): its code cells once, its prose blocks marked ``+++ {"lang": "en"}`` or
@@ -14,8 +15,9 @@ markdown): its code cells once, its prose blocks marked ``+++ {"lang": "en"}`` o
 Colab set-up cell (tools/first_cell.py) under the title.
 
 When a chapter's code cells are the ones its stored notebooks were executed with,
-only the prose is rewritten and the outputs are kept. Otherwise the chapter runs
-once, top to bottom, in a fresh kernel with the profile from GANBOOK_PROFILE
+and so is the code of every package module they import (tools/package_code.py;
+comments and docstrings do not count), only the prose is rewritten and the outputs
+are kept. Otherwise the chapter runs once, top to bottom, in a fresh kernel with the profile from GANBOOK_PROFILE
 (``default`` unless set), and both editions get the outputs: their code is the same.
 
 Two more things come from a source:
@@ -43,6 +45,7 @@ from nbclient import NotebookClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import first_cell  # noqa: E402  (the Colab set-up cell)
+import package_code  # noqa: E402  (which package modules a chapter runs)
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "chapters" / "source"
@@ -68,6 +71,23 @@ def code_hash(nb) -> str:
     """sha256 of the notebook's code cells (source and tags), in order."""
     code = [(c.source, c.metadata.get("tags", [])) for c in nb.cells if c.cell_type == "code"]
     return hashlib.sha256(json.dumps(code).encode()).hexdigest()
+
+
+def package_digests(nb) -> dict:
+    """package_code.digests of the package modules the chapter's own code cells import
+    (the Colab cell's set-up runs only on Colab)."""
+    code = [c.source for c in nb.cells if c.cell_type == "code" and c.get("id") != first_cell.CELL_ID]
+    return package_code.digests(code, ROOT)
+
+
+def stale_package_code(nb) -> str:
+    """"" when the package code that nb's chapter imports is the code its outputs were
+    made with; otherwise what changed, in words."""
+    recorded = nb.metadata.get("gan_book", {}).get("package_code")
+    if recorded is None:
+        return "no record of the package code its outputs came from"
+    changed = package_code.changed(recorded, package_digests(nb))
+    return f"package code it imports changed: {', '.join(changed)}" if changed else ""
 
 
 # --- From the source to the two editions --------------------------------------------
@@ -175,9 +195,11 @@ def built_like(source_nb, lang: str, stored):
 
 
 def keep_outputs(built, stored) -> bool:
-    """Copy the stored outputs into `built` when its code is what they were made by."""
+    """Copy the stored outputs into `built` when its code, and the package code it
+    imports, are what they were made by."""
     meta = stored.metadata.get("gan_book", {})
-    if meta.get("code_sha256") != code_hash(built) or code_hash(stored) != code_hash(built):
+    if meta.get("code_sha256") != code_hash(built) or code_hash(stored) != code_hash(built) \
+            or stale_package_code(stored):
         return False
     stored_code = [c for c in stored.cells if c.cell_type == "code"]
     for cell, old in zip((c for c in built.cells if c.cell_type == "code"), stored_code):
@@ -229,7 +251,7 @@ def execute(nb, folder: Path, profile: str) -> float:
                 store_widget_state=False, resources={"metadata": {"path": str(folder)}}).execute()
     seconds = time.time() - start
     nb.metadata["gan_book"] = {"profile": profile, "code_sha256": code_hash(nb),
-                               "seconds": round(seconds)}
+                               "package_code": package_digests(nb), "seconds": round(seconds)}
     return seconds
 
 
@@ -241,6 +263,17 @@ def _copy_outputs(source_nb, target_nb) -> None:
 
 
 # --- The command ------------------------------------------------------------------
+
+def why_execute(built, stored: dict, force: bool) -> str:
+    """Why a chapter runs again (for the log)."""
+    if force:
+        return "asked to (--all)"
+    if "en" not in stored:
+        return "no stored outputs"
+    if stored["en"].metadata.get("gan_book", {}).get("code_sha256") != code_hash(built):
+        return "its code changed"
+    return stale_package_code(stored["en"])
+
 
 def build(source: Path, force: bool, profile: str) -> tuple[str, float]:
     """Write both editions of one chapter. Returns (what happened, seconds executing)."""
@@ -262,7 +295,8 @@ def build(source: Path, force: bool, profile: str) -> tuple[str, float]:
             differences(built[lang], stored[lang]) for lang in LANGS) else "unchanged"
     else:
         n_code = sum(c.cell_type == "code" for c in built["en"].cells)
-        print(f"  executing ({n_code} code cells, profile {profile}) ...", flush=True)
+        print(f"  executing ({n_code} code cells, profile {profile}): {why_execute(built['en'], stored, force)}",
+              flush=True)
         seconds = execute(built["en"], notebook_path(source, "en").parent, profile)
         _copy_outputs(built["en"], built["zh"])
         what = f"executed in {seconds / 60:.1f} min"
@@ -288,14 +322,19 @@ def check(paths: list[Path]) -> int:
             if not path.exists():
                 print(f"{path.relative_to(ROOT)}: missing"); bad += 1
                 continue
-            diff = differences(built_like(src, lang, nbformat.read(path, as_version=4)),
-                               nbformat.read(path, as_version=4))
+            stored = nbformat.read(path, as_version=4)
+            diff = differences(built_like(src, lang, stored), stored)
             if diff:
                 print(f"{path.relative_to(ROOT)} differs from {source.relative_to(ROOT)}: "
                       + "; ".join(diff))
                 bad += 1
+            stale = stale_package_code(stored)
+            if stale:
+                print(f"{path.relative_to(ROOT)}: {stale}")
+                bad += 1
     if bad:
-        print("Edit the source, not the notebook, then run: python tools/build_chapters.py")
+        print("Edit the source, not the notebook, then run: python tools/build_chapters.py "
+              "(it runs again the chapters whose code or package code changed)")
     return 1 if bad else 0
 
 

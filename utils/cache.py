@@ -78,12 +78,16 @@ class _NoDocstrings(ast.NodeTransformer):
     visit_Module = visit_ClassDef = visit_FunctionDef = visit_AsyncFunctionDef = _strip
 
 
-def normalised_source(obj) -> str:
-    """The code of a module, class or function as the parser sees it: no comments,
-    no docstrings, one layout. Works for functions defined in a notebook cell too."""
-    source = textwrap.dedent(inspect.getsource(obj))
+def normalised_code(source: str) -> str:
+    """Python source as the parser sees it: no comments, no docstrings, one layout."""
     tree = _NoDocstrings().visit(ast.parse(source))
     return ast.dump(tree, annotate_fields=False, include_attributes=False)
+
+
+def normalised_source(obj) -> str:
+    """The code of a module, class or function, normalised (`normalised_code`). Works
+    for functions defined in a notebook cell too."""
+    return normalised_code(textwrap.dedent(inspect.getsource(obj)))
 
 
 def code_fingerprint(*objects) -> str:
