@@ -121,7 +121,7 @@ def test_a_package_change_makes_the_chapter_run_again():
     edited = copy.deepcopy(stored)
     edited.metadata["gan_book"]["package_code"]["utils/gan/gan_intro.py"] = "0" * 16
     assert not bc.keep_outputs(copy.deepcopy(built), edited)
-    assert bc.why_execute(built, {"en": edited}, force=False) == \
+    assert bc.why_execute(built, {"en": edited, "zh": edited}, force=False) == \
         "package code it imports changed: utils/gan/gan_intro.py"
     del edited.metadata["gan_book"]["package_code"]
     assert not bc.keep_outputs(copy.deepcopy(built), edited)

@@ -17,8 +17,9 @@ Colab set-up cell (tools/first_cell.py) under the title.
 When a chapter's code cells are the ones its stored notebooks were executed with,
 and so is the code of every package module they import (tools/package_code.py;
 comments and docstrings do not count), only the prose is rewritten and the outputs
-are kept. Otherwise the chapter runs once, top to bottom, in a fresh kernel with the profile from GANBOOK_PROFILE
-(``default`` unless set), and both editions get the outputs: their code is the same.
+are kept. Otherwise the chapter runs once, top to bottom, in a fresh kernel with
+the profile from GANBOOK_PROFILE (``default`` unless set), and both editions get
+the outputs: their code is the same.
 
 Two more things come from a source:
 - ``{{name}}`` in its prose becomes the value a code cell glued under that name
@@ -268,8 +269,8 @@ def why_execute(built, stored: dict, force: bool) -> str:
     """Why a chapter runs again (for the log)."""
     if force:
         return "asked to (--all)"
-    if "en" not in stored:
-        return "no stored outputs"
+    if len(stored) < len(LANGS):
+        return "a notebook is missing"
     if stored["en"].metadata.get("gan_book", {}).get("code_sha256") != code_hash(built):
         return "its code changed"
     return stale_package_code(stored["en"])
