@@ -1,0 +1,113 @@
+"""Instance noise: the cost of Gaussian and uniform draws, and of a whole step.
+
+    python bench/bench_noise.py [--steps 60]
+
+Chapter 2's `add_noise` draws Gaussian noise with `nd.random.normal`, the usual
+choice. MXNet's CPU build draws uniform numbers several times faster, so two
+cheaper kinds are timed beside it: the same Gaussian noise made from uniform draws
+(Box-Muller), and uniform noise of the same standard deviation (a different
+distribution). All three in one process and in turn, so that other load on the
+machine hits them alike:
+1. one draw of noise the size of a batch of images (64 x 3 x 64 x 64), added to it;
+2. a whole `dcgan.train_step` of the `default` profile's networks, with the noise
+   at the profile's starting level and the grain penalty on, with each kind of
+   noise (the same networks: the difference is the noise alone).
+Prints the medians and the paired ratios of the steps against the book's.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import time
+from contextlib import contextmanager
+
+import utils  # noqa: F401  (thread count, as the chapters)
+import mxnet as mx
+from mxnet import nd
+
+from utils import profiles
+from utils.gan import dcgan, training
+
+
+def box_muller_noise(x, std):
+    """Gaussian noise made from uniform draws (Box-Muller): two uniforms u, v give two
+    independent normals sqrt(-2 ln u) cos(2 pi v) and sqrt(-2 ln u) sin(2 pi v)."""
+    if std <= 0:
+        return x
+    half = (x.size + 1) // 2
+    radius = nd.sqrt(-2 * nd.log(nd.random.uniform(1e-7, 1, (half,), ctx=x.context)))
+    angle = nd.random.uniform(0, 2 * math.pi, (half,), ctx=x.context)
+    normal = nd.concat(radius * nd.cos(angle), radius * nd.sin(angle), dim=0)[:x.size]
+    return x + std * normal.reshape(x.shape)
+
+
+def uniform_noise(x, std):
+    """Instance noise of standard deviation std, uniform: on [-a, a] with a = sqrt(3) std."""
+    half_width = 3 ** 0.5 * std
+    return x + nd.random.uniform(-half_width, half_width, x.shape, ctx=x.context) if std > 0 else x
+
+
+@contextmanager
+def noise_kind(add_noise):
+    """dcgan's steps use `add_noise` inside the block."""
+    book = dcgan.add_noise
+    dcgan.add_noise = add_noise
+    try:
+        yield
+    finally:
+        dcgan.add_noise = book
+
+
+def timed_ms(fn) -> float:
+    nd.waitall()
+    t = time.perf_counter()
+    fn()
+    nd.waitall()
+    return 1000 * (time.perf_counter() - t)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--steps", type=int, default=60)
+    args = ap.parse_args()
+    p = profiles.PROFILES["default"]
+    kinds = {"gaussian (the book's)": dcgan.add_noise, "gaussian, Box-Muller": box_muller_noise,
+             "uniform": uniform_noise}
+    x = nd.zeros((p.batch_size, 3, 64, 64))
+
+    draws = {name: [] for name in kinds}
+    for i in range(args.steps + 2):
+        for name, add in kinds.items():
+            ms = timed_ms(lambda: add(x, p.instance_noise))
+            if i >= 2:
+                draws[name].append(ms)
+
+    G, D = training.build_networks(p, mx.cpu())
+    trainer_g, trainer_d = training.build_trainers(G, D, p)
+    real = nd.random.uniform(-1, 1, x.shape)
+    steps = {name: [] for name in kinds}
+    for i in range(args.steps + 2):
+        for name, add in kinds.items():
+            z = nd.random.normal(0, 1, (p.batch_size, p.nz, 1, 1))
+            with noise_kind(add):
+                ms = timed_ms(lambda: dcgan.train_step(G, D, trainer_g, trainer_d, real, z,
+                                                       p.real_label, p.instance_noise, p.grain))
+            if i >= 2:  # the first steps build oneDNN's kernels
+                steps[name].append(ms)
+
+    print(f"# default profile: ngf={p.ngf} ndf={p.ndf}, batch {p.batch_size}, noise std "
+          f"{p.instance_noise}, {args.steps} of each, in turn")
+    for name in kinds:
+        print(f"{name:>21}: one draw {statistics.median(draws[name]):5.1f} ms, "
+              f"one training step {statistics.median(steps[name]):4.0f} ms (medians)")
+    gauss = steps["gaussian (the book's)"]
+    for name in list(kinds)[1:]:
+        other = steps[name]
+        print(f"{name} / gaussian (the book's), whole steps: paired median "
+              f"{statistics.median([o / g for o, g in zip(other, gauss)]):.3f}, "
+              f"ratio of the sums {sum(other) / sum(gauss):.3f}")
+
+
+if __name__ == "__main__":
+    main()
