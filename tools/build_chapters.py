@@ -237,7 +237,7 @@ class _Client(NotebookClient):
 
 def execute(nb, folder: Path, profile: str) -> float:
     """Run nb in place in a fresh kernel whose working directory is `folder`."""
-    start = time.time()
+    start, language_info = time.time(), dict(nb.metadata.get("language_info", {}))
     # The kernel talks over local sockets (IPC), not TCP: nothing to encrypt, nothing
     # for the kernel to warn about.
     with tempfile.TemporaryDirectory() as sockets:
@@ -251,6 +251,9 @@ def execute(nb, folder: Path, profile: str) -> float:
                 record_timing=False,  # timestamps in every cell would make each rebuild a diff
                 store_widget_state=False, resources={"metadata": {"path": str(folder)}}).execute()
     seconds = time.time() - start
+    # The kernel fills in its own language_info (its Python version among it): keep the
+    # edition's, so that rebuilding a notebook leaves it as it is.
+    nb.metadata["language_info"] = language_info
     nb.metadata["gan_book"] = {"profile": profile, "code_sha256": code_hash(nb),
                                "package_code": package_digests(nb), "seconds": round(seconds)}
     return seconds
