@@ -3,11 +3,12 @@
     python bench/bench_noise.py [--steps 60]
 
 Chapter 2's `add_noise` draws Gaussian noise with `nd.random.normal`, the usual
-choice. MXNet's CPU build draws uniform numbers several times faster, so two
+choice. MXNet's CPU build draws uniform numbers several times faster, so three
 cheaper kinds are timed beside it: the same Gaussian noise made from uniform draws
-(Box-Muller), and uniform noise of the same standard deviation (a different
-distribution). All three in one process and in turn, so that other load on the
-machine hits them alike:
+(Box-Muller), Gaussian noise read at random offsets from a bank drawn once (the
+draws are no longer independent), and uniform noise of the same standard deviation
+(a different distribution). All four in one process and in turn, so that other
+load on the machine hits them alike:
 1. one draw of noise the size of a batch of images (64 x 3 x 64 x 64), added to it;
 2. a whole `dcgan.train_step` of the `default` profile's networks, with the noise
    at the profile's starting level and the grain penalty on, with each kind of
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import random
 import statistics
 import time
 from contextlib import contextmanager
@@ -40,6 +42,22 @@ def box_muller_noise(x, std):
     angle = nd.random.uniform(0, 2 * math.pi, (half,), ctx=x.context)
     normal = nd.concat(radius * nd.cos(angle), radius * nd.sin(angle), dim=0)[:x.size]
     return x + std * normal.reshape(x.shape)
+
+
+class BankNoise:
+    """Gaussian noise read from a bank drawn once: each call takes a window at a random
+    offset (any offset, so a window seldom lines up with an image's rows). Draws are
+    no longer independent from step to step; what that does to training is untested."""
+
+    def __init__(self, size: int, times: int = 4, seed: int = 0):
+        self.bank = nd.random.normal(0, 1, (size * times,))
+        self.rng = random.Random(seed)
+
+    def __call__(self, x, std):
+        if std <= 0:
+            return x
+        start = self.rng.randrange(self.bank.size - x.size + 1)
+        return x + std * self.bank[start:start + x.size].reshape(x.shape)
 
 
 def uniform_noise(x, std):
@@ -72,9 +90,9 @@ def main():
     ap.add_argument("--steps", type=int, default=60)
     args = ap.parse_args()
     p = profiles.PROFILES["default"]
-    kinds = {"gaussian (the book's)": dcgan.add_noise, "gaussian, Box-Muller": box_muller_noise,
-             "uniform": uniform_noise}
     x = nd.zeros((p.batch_size, 3, 64, 64))
+    kinds = {"gaussian (the book's)": dcgan.add_noise, "gaussian, Box-Muller": box_muller_noise,
+             "gaussian, from a bank": BankNoise(x.size), "uniform": uniform_noise}
 
     draws = {name: [] for name in kinds}
     for i in range(args.steps + 2):
