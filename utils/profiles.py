@@ -31,6 +31,7 @@ class Profile:
     instance_noise: float = 0.0  # std of noise added to D's inputs, decays to 0
     flip: bool = False   # random horizontal flips of the real images
     grain: float = 0.0   # > 0: weight of the penalty on G's excess fine detail, grows from 0
+    lr_fade: float = 0.0  # > 0: both learning rates fall linearly to 0 over this last share of the run
     nz: int = 100        # latent size
     seed: int = 0
 

@@ -76,11 +76,13 @@ def parallel_step(G, D, trainer_g, trainer_d, reals, zs, real_label=1.0, noise=0
     n = sum(real.shape[0] for real in reals)
     with autograd.record():
         fakes = [G(z) for z in zs]
-        parts = [dcgan.d_loss(D, real, fake, real_label, noise) for real, fake in zip(reals, fakes)]
+        seen = [dcgan.add_noise(fake, noise) for fake in fakes]  # as D sees them, in both turns
+        parts = [dcgan.d_loss(D, dcgan.add_noise(real, noise), fake, real_label)
+                 for real, fake in zip(reals, seen)]
     autograd.backward([loss for loss, _, _ in parts])
     trainer_d.step(n)
     with frozen(D), autograd.record():
-        losses_g = [dcgan.g_loss(D, fake, noise) for fake in fakes]
+        losses_g = [dcgan.g_loss(D, fake) for fake in seen]
         if grain:
             losses_g = [loss + grain * dcgan.grain_penalty(fake, real)
                         for loss, fake, real in zip(losses_g, fakes, reals)]
@@ -90,6 +92,18 @@ def parallel_step(G, D, trainer_g, trainer_d, reals, zs, real_label=1.0, noise=0
     stats = [dcgan.step_stats(loss_d, loss_g, out_real, out_fake).as_in_context(home)
              for (loss_d, out_real, out_fake), loss_g in zip(parts, losses_g)]
     return stats[0] if len(stats) == 1 else nd.stack(*stats).mean(0)
+
+
+def learning_rate_scale(fade: float, progress: float) -> float:
+    """1 until the last `fade` share of the run, then falling linearly to 0 at its end
+    (`progress` is the share of the run done; fade 0: always 1)."""
+    return 1.0 if fade <= 0 else min(1.0, (1.0 - progress) / fade)
+
+
+def set_learning_rates(trainer_g, trainer_d, profile, progress: float) -> None:
+    scale = learning_rate_scale(profile.lr_fade, progress)
+    trainer_g.set_learning_rate(profile.lr_g * scale)
+    trainer_d.set_learning_rate(profile.lr_d * scale)
 
 
 def default_step(ctx):
@@ -134,6 +148,8 @@ def train(G, D, batches, profile, ctx, fixed_z, out=None, log=monitor.write, ste
                 zs = [nd.random.normal(0, 1, (r.shape[0], profile.nz, 1, 1), ctx=r.context) for r in reals]
                 noise = profile.instance_noise * (1.0 - state["iteration"] / total)  # decays to 0
                 grain = profile.grain * state["iteration"] / total  # grows as the noise fades
+                if profile.lr_fade:
+                    set_learning_rates(trainer_g, trainer_d, profile, state["iteration"] / total)
                 shards = (reals, zs) if len(ctxs) > 1 else (reals[0], zs[0])
                 pending.append(step(G, D, trainer_g, trainer_d, *shards,
                                     profile.real_label, noise, grain))
