@@ -94,18 +94,6 @@ def parallel_step(G, D, trainer_g, trainer_d, reals, zs, real_label=1.0, noise=0
     return stats[0] if len(stats) == 1 else nd.stack(*stats).mean(0)
 
 
-def learning_rate_scale(fade: float, progress: float) -> float:
-    """1 until the last `fade` share of the run, then falling linearly to 0 at its end
-    (`progress` is the share of the run done; fade 0: always 1)."""
-    return 1.0 if fade <= 0 else min(1.0, (1.0 - progress) / fade)
-
-
-def set_learning_rates(trainer_g, trainer_d, profile, progress: float) -> None:
-    scale = learning_rate_scale(profile.lr_fade, progress)
-    trainer_g.set_learning_rate(profile.lr_g * scale)
-    trainer_d.set_learning_rate(profile.lr_d * scale)
-
-
 def default_step(ctx):
     """The chapter's step on one device, parallel_step on several."""
     return dcgan.train_step if len(contexts(ctx)) == 1 else parallel_step
@@ -148,8 +136,6 @@ def train(G, D, batches, profile, ctx, fixed_z, out=None, log=monitor.write, ste
                 zs = [nd.random.normal(0, 1, (r.shape[0], profile.nz, 1, 1), ctx=r.context) for r in reals]
                 noise = profile.instance_noise * (1.0 - state["iteration"] / total)  # decays to 0
                 grain = profile.grain * state["iteration"] / total  # grows as the noise fades
-                if profile.lr_fade:
-                    set_learning_rates(trainer_g, trainer_d, profile, state["iteration"] / total)
                 shards = (reals, zs) if len(ctxs) > 1 else (reals[0], zs[0])
                 pending.append(step(G, D, trainer_g, trainer_d, *shards,
                                     profile.real_label, noise, grain))
