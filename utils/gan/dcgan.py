@@ -68,17 +68,17 @@ def add_noise(x, std):
     return x + nd.random.normal(0, std, x.shape, ctx=x.context) if std > 0 else x
 
 
-def d_loss(D, real, fake, real_label=1.0):
+def d_loss(D, real, fake, real_label=1.0, noise=0.0):
     """D's loss: real images towards real_label, G's towards 0; and D's logits."""
-    out_real = D(real).reshape((-1,))
-    out_fake = D(fake.detach()).reshape((-1,))  # detach: D's loss stops at G
+    out_real = D(add_noise(real, noise)).reshape((-1,))
+    out_fake = D(add_noise(fake.detach(), noise)).reshape((-1,))  # detach: D's loss stops at G
     loss = bce(out_real, nd.ones_like(out_real) * real_label) + bce(out_fake, nd.zeros_like(out_fake))
     return loss, out_real, out_fake
 
 
-def g_loss(D, fake):
+def g_loss(D, fake, noise=0.0):
     """G's non-saturating loss, -log D(G(z)): its fakes towards the label 1."""
-    out = D(fake).reshape((-1,))
+    out = D(add_noise(fake, noise)).reshape((-1,))
     return bce(out, nd.ones_like(out))
 
 
@@ -94,12 +94,11 @@ def train_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, g
     device: reading it would make MXNet wait)."""
     with autograd.record():
         fake = G(z)
-        seen = add_noise(fake, noise)  # the fake batch as D sees it, in both turns
-        loss_d, out_real, out_fake = d_loss(D, add_noise(real, noise), seen, real_label)
+        loss_d, out_real, out_fake = d_loss(D, real, fake, real_label, noise)
     loss_d.backward()
     trainer_d.step(real.shape[0])
     with frozen(D), autograd.record():  # G's turn: gradients through D, not for D
-        loss_g = g_loss(D, seen)
+        loss_g = g_loss(D, fake, noise)
         if grain:  # the grain penalty, a change to the paper's recipe (below)
             loss_g = loss_g + grain * grain_penalty(fake, real)
     loss_g.backward()
@@ -120,8 +119,7 @@ def update_average(G_avg, G, decay):
     """Move G_avg's weights towards G's: avg <- decay * avg + (1 - decay) * weight."""
     for avg, now in zip(G_avg.collect_params(TRAINED).values(), G.collect_params(TRAINED).values()):
         for a, w in zip(avg.list_data(), now.list_data()):  # one copy per device
-            a *= decay  # in place: half the time of a[:] = decay * a + ...
-            a += (1 - decay) * w
+            a[:] = decay * a + (1 - decay) * w
 
 
 def refresh_batch_stats(G, nz, ctx, rounds=20, batch=64):

@@ -76,13 +76,11 @@ def parallel_step(G, D, trainer_g, trainer_d, reals, zs, real_label=1.0, noise=0
     n = sum(real.shape[0] for real in reals)
     with autograd.record():
         fakes = [G(z) for z in zs]
-        seen = [dcgan.add_noise(fake, noise) for fake in fakes]  # as D sees them, in both turns
-        parts = [dcgan.d_loss(D, dcgan.add_noise(real, noise), fake, real_label)
-                 for real, fake in zip(reals, seen)]
+        parts = [dcgan.d_loss(D, real, fake, real_label, noise) for real, fake in zip(reals, fakes)]
     autograd.backward([loss for loss, _, _ in parts])
     trainer_d.step(n)
     with frozen(D), autograd.record():
-        losses_g = [dcgan.g_loss(D, fake) for fake in seen]
+        losses_g = [dcgan.g_loss(D, fake, noise) for fake in fakes]
         if grain:
             losses_g = [loss + grain * dcgan.grain_penalty(fake, real)
                         for loss, fake, real in zip(losses_g, fakes, reals)]
