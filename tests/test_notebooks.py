@@ -166,6 +166,18 @@ def test_a_cell_that_glues_a_number_is_not_compared_by_nbval(path):
 
 
 @pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_a_glued_value_is_not_echoed(path):
+    """glue() returns its text, so a cell ending in a glue call would also show it as a
+    repr ('93%', ('8', '20')) under the cell: end such a cell with a semicolon."""
+    for cell in _code(_read(path)):
+        glued = {o["data"][GLUE_MIME]["text"] for o in cell.outputs if GLUE_MIME in o.get("data", {})}
+        for out in cell.outputs:
+            if out.get("output_type") == "execute_result":
+                shown = out["data"].get("text/plain", "")
+                assert not any(repr(text) in shown for text in glued), (cell.source[-80:], shown)
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_quoted_number_is_filled_in(path):
     text = "\n".join(c.source for c in _read(path).cells if c.cell_type == "markdown")
     assert not bc.PLACEHOLDER.search(text)
