@@ -1,0 +1,116 @@
+"""Two variants of the `default` recipe that test why G's attribute histograms are
+narrower than the data's (chapter 4, "How is a number drawn wrong?"):
+
+    python bench/explore_spreads.py batch-std     [--seed S] [--epochs N] [--out DIR]
+    python bench/explore_spreads.py uniform-codes [--seed S] [--epochs N] [--out DIR]
+
+- batch-std: D gets one more feature map before its last layer, the standard
+  deviation of every feature across the batch averaged into one number (Karras et
+  al. 2018). Not the paper's layers: it tests whether D misses G's narrow spreads
+  because it judges one face at a time.
+- uniform-codes: codes drawn evenly from [-1, 1] (the DCGAN paper's) instead of from
+  N(0, 1), everywhere G gets a code: it tests whether the bell shape comes from the
+  codes' own shape.
+
+Trains without the chapters' cache (checkpoints go to --out, and an interrupted run
+resumes there), then prints chapter 4's measures and G's spread of the four numbers
+as a share of the data's. Results of earlier runs: results/recipes_exploration_*.txt.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import utils  # noqa: E402,F401  (sets the thread count before MXNet loads)
+import mxnet as mx  # noqa: E402
+import numpy as np  # noqa: E402
+from mxnet import init, nd  # noqa: E402
+from mxnet.gluon import nn  # noqa: E402
+
+from utils import profiles  # noqa: E402
+from utils.data import Batches, training_images  # noqa: E402
+from utils.gan import dcgan, scorecard, training  # noqa: E402
+from utils.latent import attributes  # noqa: E402
+
+NUMBERS = ("face_width", "face_height", "eye_size", "smile")
+
+
+class BatchStd(nn.HybridBlock):
+    """Appends one feature map: each feature's standard deviation across the batch, averaged."""
+
+    def hybrid_forward(self, F, x):
+        deviation = F.broadcast_sub(x, F.mean(x, axis=0, keepdims=True))
+        std = F.sqrt(F.mean(F.square(deviation), axis=0, keepdims=True) + 1e-8)
+        ones = F.ones_like(F.slice_axis(x, axis=1, begin=0, end=1))
+        return F.concat(x, F.broadcast_mul(ones, F.mean(std).reshape((1, 1, 1, 1))), dim=1)
+
+
+def batch_std_discriminator(ndf):
+    """dcgan.discriminator with BatchStd before the last layer (which gets one more channel)."""
+    layers = list(dcgan.discriminator(ndf)._children.values())  # noqa: SLF001
+    D = nn.HybridSequential(prefix="D_")
+    D.add(*layers[:-1], BatchStd(), layers[-1])
+    return D
+
+
+def uniform_codes():
+    """Make every code G is given (a (batch, nz, 1, 1) N(0, 1) draw) come from U(-1, 1)."""
+    normal = nd.random.normal
+
+    def draw(loc=0, scale=1, shape=None, ctx=None, **kw):
+        if shape is not None and len(shape) == 4 and tuple(shape[2:]) == (1, 1) and (loc, scale) == (0, 1):
+            return nd.random.uniform(-1, 1, shape, ctx=ctx)
+        return normal(loc, scale, shape, ctx=ctx, **kw)  # the instance noise stays Gaussian
+
+    nd.random.normal = draw
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("variant", choices=("batch-std", "uniform-codes"))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=profiles.PROFILES["default"].epochs)
+    parser.add_argument("--out", default=None, help="checkpoint folder (default: runs/explore-VARIANT-sSEED)")
+    args = parser.parse_args()
+    p = dataclasses.replace(profiles.PROFILES["default"], seed=args.seed, epochs=args.epochs)
+    ctx = mx.cpu()
+    rng = np.random.default_rng(p.seed)
+    if args.variant == "uniform-codes":
+        uniform_codes()
+        draw = lambda rng, n: rng.uniform(-1, 1, (n, p.nz)).astype(np.float32)  # noqa: E731
+    else:
+        draw = lambda rng, n: rng.standard_normal((n, p.nz)).astype(np.float32)  # noqa: E731
+
+    images, _ = training_images(p)
+    batches = Batches(images, p.batch_size, seed=p.seed, flip=p.flip)
+    mx.random.seed(p.seed)
+    G = dcgan.generator(p.ngf)
+    D = batch_std_discriminator(p.ndf) if args.variant == "batch-std" else dcgan.discriminator(p.ndf)
+    for net, shape in ((G, (1, p.nz, 1, 1)), (D, (1, 3, 64, 64))):
+        net.initialize(init.Normal(0.02), ctx=ctx)
+        net(nd.zeros(shape, ctx=ctx))
+        net.hybridize(static_alloc=True, static_shape=True)
+    out = args.out or f"runs/explore-{args.variant}-s{args.seed}"
+    history = training.train(G, D, batches, p, ctx, draw(rng, 16), out=out)
+    print(f"trained in {history['seconds'] / 60:.1f} min")
+
+    classifier, _ = attributes.trained_classifier("default", ctx)
+    refs = scorecard.references(p, classifier, ctx)
+    generated = training.sample(G, draw(np.random.default_rng(p.seed + 7), 2000), ctx)
+    card = scorecard.scorecard(generated, refs, classifier, ctx)
+    gaps = card["attributes"]
+    print(f"{args.variant} seed {args.seed}, {args.epochs} epochs: FD {card['fd']:.0f}, "
+          f"precision {card['precision']:.2f}, recall {card['recall']:.3f}, HF {card['hf_ratio']:.2f}, "
+          f"{sum(g <= 5 for g in gaps.values())} of {len(gaps)} attributes within 5 points")
+    print("gaps: " + ", ".join(f"{name} {gap:.1f}" for name, gap in gaps.items()))
+    reading = attributes.read(classifier, generated, ctx)
+    print("G's spread / the data's: " + ", ".join(
+        f"{name} {reading[name].std() / refs.train_reading[name].std():.2f}" for name in NUMBERS))
+
+
+if __name__ == "__main__":
+    main()
