@@ -1,8 +1,7 @@
-"""Two variants of the `default` recipe that test why G's attribute histograms are
+"""Variants of the `default` recipe that test why G's attribute histograms are
 narrower than the data's (chapter 4, "How is a number drawn wrong?"):
 
-    python bench/explore_spreads.py batch-std     [--seed S] [--epochs N] [--out DIR]
-    python bench/explore_spreads.py uniform-codes [--seed S] [--epochs N] [--out DIR]
+    python bench/explore_spreads.py VARIANT [--seed S] [--epochs N] [--out DIR]
 
 - batch-std: D gets one more feature map before its last layer, the standard
   deviation of every feature across the batch averaged into one number (Karras et
@@ -11,6 +10,13 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
 - uniform-codes: codes drawn evenly from [-1, 1] (the DCGAN paper's) instead of from
   N(0, 1), everywhere G gets a code: it tests whether the bell shape comes from the
   codes' own shape.
+- mixed-batch: D judges the real and the fake batch in one call, so its batch norm
+  normalises both with the same statistics (the paper's step gives D one batch of
+  each, and batch norm then removes each batch's own mean and spread before D's
+  later layers see them). Both turns: G's turn calls D on the real batch too.
+- pairs: D judges pairs of faces, two real or two fake, stacked into 6 channels
+  (PacGAN, Lin et al. 2018: a pair shows D how varied G's faces are). The layers are
+  the paper's; the first takes 6 channels instead of 3.
 
 Trains without the chapters' cache (checkpoints go to --out, and an interrupted run
 resumes there), then prints chapter 4's measures and G's spread of the four numbers
@@ -33,7 +39,9 @@ from mxnet.gluon import nn  # noqa: E402
 
 from utils import profiles  # noqa: E402
 from utils.data import Batches, training_images  # noqa: E402
-from utils.gan import dcgan, scorecard, training  # noqa: E402
+from mxnet import autograd  # noqa: E402
+
+from utils.gan import dcgan, scorecard, speed, training  # noqa: E402
 from utils.latent import attributes  # noqa: E402
 
 NUMBERS = ("face_width", "face_height", "eye_size", "smile")
@@ -69,9 +77,60 @@ def uniform_codes():
     nd.random.normal = draw
 
 
+def mixed_batch_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0):
+    """dcgan.train_step with D called once on real and fake together, in both turns."""
+    n = real.shape[0]
+    with autograd.record():
+        fake = G(z)
+        out = D(dcgan.add_noise(nd.concat(real, fake.detach(), dim=0), noise)).reshape((-1,))
+        out_real, out_fake = out[:n], out[n:]
+        loss_d = (dcgan.bce(out_real, nd.ones_like(out_real) * real_label)
+                  + dcgan.bce(out_fake, nd.zeros_like(out_fake)))
+    loss_d.backward()
+    trainer_d.step(n)
+    with speed.frozen(D), autograd.record():
+        out = D(dcgan.add_noise(nd.concat(real, fake, dim=0), noise)).reshape((-1,))[n:]
+        loss_g = dcgan.bce(out, nd.ones_like(out))
+        if grain:
+            loss_g = loss_g + grain * dcgan.grain_penalty(fake, real)
+    loss_g.backward()
+    trainer_g.step(n)
+    return dcgan.step_stats(loss_d, loss_g, out_real, out_fake)
+
+
+def pair(x):
+    """(2n, 3, 64, 64) -> (n, 6, 64, 64): faces 0 and 1 become one input, 2 and 3 the next..."""
+    n, c, h, w = x.shape
+    return x.reshape((n // 2, 2 * c, h, w))
+
+
+def pairs_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0):
+    """dcgan.train_step with D judging pairs; G's loss is its pair's, once per face."""
+    n = real.shape[0]
+    with autograd.record():
+        fake = G(z)
+        out_real = D(pair(dcgan.add_noise(real, noise))).reshape((-1,))
+        out_fake = D(pair(dcgan.add_noise(fake.detach(), noise))).reshape((-1,))
+        loss_d = (dcgan.bce(out_real, nd.ones_like(out_real) * real_label)
+                  + dcgan.bce(out_fake, nd.zeros_like(out_fake)))
+    loss_d.backward()
+    trainer_d.step(n // 2)
+    with speed.frozen(D), autograd.record():
+        out = D(pair(dcgan.add_noise(fake, noise))).reshape((-1,))
+        loss_g = nd.repeat(dcgan.bce(out, nd.ones_like(out)), 2)
+        if grain:
+            loss_g = loss_g + grain * dcgan.grain_penalty(fake, real)
+    loss_g.backward()
+    trainer_g.step(n)
+    return dcgan.step_stats(loss_d, loss_g, out_real, out_fake)
+
+
+STEPS = {"mixed-batch": mixed_batch_step, "pairs": pairs_step}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("variant", choices=("batch-std", "uniform-codes"))
+    parser.add_argument("variant", choices=("batch-std", "uniform-codes", "mixed-batch", "pairs"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=profiles.PROFILES["default"].epochs)
     parser.add_argument("--out", default=None, help="checkpoint folder (default: runs/explore-VARIANT-sSEED)")
@@ -90,12 +149,16 @@ def main():
     mx.random.seed(p.seed)
     G = dcgan.generator(p.ngf)
     D = batch_std_discriminator(p.ndf) if args.variant == "batch-std" else dcgan.discriminator(p.ndf)
-    for net, shape in ((G, (1, p.nz, 1, 1)), (D, (1, 3, 64, 64))):
+    d_input = (1, 6 if args.variant == "pairs" else 3, 64, 64)
+    for net, shape in ((G, (1, p.nz, 1, 1)), (D, d_input)):
         net.initialize(init.Normal(0.02), ctx=ctx)
         net(nd.zeros(shape, ctx=ctx))
         net.hybridize(static_alloc=True, static_shape=True)
+    if args.variant == "pairs":  # the engine speeds D up for 3 channels; this D takes 6
+        speed.for_cpu(D, d_input)
+        training.speed_up = lambda G, D, ctx, nz: speed.for_cpu(G, (1, nz, 1, 1))
     out = args.out or f"runs/explore-{args.variant}-s{args.seed}"
-    history = training.train(G, D, batches, p, ctx, draw(rng, 16), out=out)
+    history = training.train(G, D, batches, p, ctx, draw(rng, 16), out=out, step=STEPS.get(args.variant))
     print(f"trained in {history['seconds'] / 60:.1f} min")
 
     classifier, _ = attributes.trained_classifier("default", ctx)
