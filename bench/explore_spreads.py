@@ -34,13 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import utils  # noqa: E402,F401  (sets the thread count before MXNet loads)
 import mxnet as mx  # noqa: E402
 import numpy as np  # noqa: E402
-from mxnet import init, nd  # noqa: E402
+from mxnet import autograd, init, nd  # noqa: E402
 from mxnet.gluon import nn  # noqa: E402
 
 from utils import profiles  # noqa: E402
 from utils.data import Batches, training_images  # noqa: E402
-from mxnet import autograd  # noqa: E402
-
 from utils.gan import dcgan, scorecard, speed, training  # noqa: E402
 from utils.latent import attributes  # noqa: E402
 
