@@ -1,7 +1,7 @@
 """Variants of the `default` recipe that test why G's attribute histograms are
 narrower than the data's (chapter 4, "How is a number drawn wrong?"):
 
-    python bench/explore_spreads.py VARIANT [--seed S] [--epochs N] [--out DIR]
+    python bench/explore_spreads.py VARIANT [--seed S] [--epochs N] [--out DIR] [--weight W]
 
 - batch-std: D gets one more feature map before its last layer, the standard
   deviation of every feature across the batch averaged into one number (Karras et
@@ -17,6 +17,15 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
 - pairs: D judges pairs of faces, two real or two fake, stacked into 6 channels
   (PacGAN, Lin et al. 2018: a pair shows D how varied G's faces are). The layers are
   the paper's; the first takes 6 channels instead of 3.
+- top-k: G learns only from the fakes D finds most real, a share that falls from all
+  of the batch to half of it by the middle of the run and stays there (Sinha et al.
+  2020): the faces D rejects most surely lie between the data's kinds of face (half
+  bald, half fringe), and their gradients pull G towards the middle.
+- mode-seeking: G's loss also rewards two codes' faces for being far apart, for
+  how far apart the codes are (Mao et al. 2019): a map that changes the face more
+  per step in code space crosses from one kind of face to the next more quickly.
+  Its weight grows from 0 to --weight (default 1) over the run, as the grain
+  penalty's does.
 
 Trains without the chapters' cache (checkpoints go to --out, and an interrupted run
 resumes there), then prints chapter 4's measures and G's spread of the four numbers
@@ -26,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import sys
 from pathlib import Path
 
@@ -123,14 +133,87 @@ def pairs_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, g
     return dcgan.step_stats(loss_d, loss_g, out_real, out_fake)
 
 
-STEPS = {"mixed-batch": mixed_batch_step, "pairs": pairs_step}
+def top_k_share(grain, full_grain):
+    """The share of the fakes G learns from: 1 at the start, falling to 1/2 by the run's
+    middle. The run's progress is read from the grain weight, which the engine grows
+    from 0 to the profile's weight over the run (so a resumed run picks up the same share)."""
+    return max(0.5, 1.0 - grain / full_grain)
+
+
+def top_k_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0):
+    """dcgan.train_step with G's loss from the k fakes D scores highest, scaled by n / k
+    so that each kept face counts as much as in the full batch."""
+    n = real.shape[0]
+    k = max(1, round(n * top_k_share(grain, profiles.PROFILES["default"].grain)))
+    with autograd.record():
+        fake = G(z)
+        loss_d, out_real, out_fake = dcgan.d_loss(D, real, fake, real_label, noise)
+    loss_d.backward()
+    trainer_d.step(n)
+    with speed.frozen(D), autograd.record():
+        out = D(dcgan.add_noise(fake, noise)).reshape((-1,))
+        kept = nd.topk(out.detach(), k=k, ret_typ="mask")  # 1 for the k highest logits
+        loss_g = dcgan.bce(out, nd.ones_like(out)) * kept * (n / k)
+        if grain:
+            loss_g = loss_g + grain * dcgan.grain_penalty(fake, real)
+    loss_g.backward()
+    trainer_g.step(n)
+    return dcgan.step_stats(loss_d, loss_g, out_real, out_fake)
+
+
+MODE_SEEKING_WEIGHT = 1.0
+
+
+def mode_seeking_penalty(fake, z):
+    """1 / (mean |G(z1) - G(z2)| / mean |z1 - z2|) over the batch's two halves paired
+    up: small when faces differ a lot for codes a given distance apart."""
+    half = fake.shape[0] // 2
+    faces_apart = nd.abs(fake[:half] - fake[half:2 * half]).mean()
+    codes_apart = nd.abs(z[:half] - z[half:2 * half]).mean()
+    return 1.0 / (faces_apart / codes_apart + 1e-5)
+
+
+def mode_seeking_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0, *,
+                      final_weight=MODE_SEEKING_WEIGHT):
+    """dcgan.train_step with the mode-seeking penalty in G's loss. Its weight grows from 0
+    with the grain weight: at first G's faces barely differ, and the penalty would be
+    huge."""
+    n = real.shape[0]
+    weight = final_weight * grain / profiles.PROFILES["default"].grain
+    with autograd.record():
+        fake = G(z)
+        loss_d, out_real, out_fake = dcgan.d_loss(D, real, fake, real_label, noise)
+    loss_d.backward()
+    trainer_d.step(n)
+    with speed.frozen(D), autograd.record():
+        loss_g = dcgan.g_loss(D, fake, noise)
+        if weight:
+            loss_g = loss_g + weight * mode_seeking_penalty(fake, z)
+        if grain:
+            loss_g = loss_g + grain * dcgan.grain_penalty(fake, real)
+    loss_g.backward()
+    trainer_g.step(n)
+    return dcgan.step_stats(loss_d, loss_g, out_real, out_fake)
+
+
+STEPS = {"mixed-batch": mixed_batch_step, "pairs": pairs_step, "top-k": top_k_step,
+         "mode-seeking": mode_seeking_step}
+
+
+def unsure_hair_style(classifier, images, ctx) -> float:
+    """The share of images whose likeliest hair style has a probability below 0.9: faces
+    drawn between two styles."""
+    probs = attributes.class_probabilities(classifier, images, ctx, "hair_style")
+    return float(np.mean(probs.max(axis=1) < 0.9))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("variant", choices=("batch-std", "uniform-codes", "mixed-batch", "pairs"))
+    parser.add_argument("variant", choices=("batch-std", "uniform-codes", "mixed-batch", "pairs", "top-k", "mode-seeking"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=profiles.PROFILES["default"].epochs)
+    parser.add_argument("--weight", type=float, default=MODE_SEEKING_WEIGHT,
+                        help="mode-seeking: the penalty's final weight")
     parser.add_argument("--out", default=None, help="checkpoint folder (default: runs/explore-VARIANT-sSEED)")
     args = parser.parse_args()
     p = dataclasses.replace(profiles.PROFILES["default"], seed=args.seed, epochs=args.epochs)
@@ -155,8 +238,12 @@ def main():
     if args.variant == "pairs":  # the engine speeds D up for 3 channels; this D takes 6
         speed.for_cpu(D, d_input)
         training.speed_up = lambda G, D, ctx, nz: speed.for_cpu(G, (1, nz, 1, 1))
-    out = args.out or f"runs/explore-{args.variant}-s{args.seed}"
-    history = training.train(G, D, batches, p, ctx, draw(rng, 16), out=out, step=STEPS.get(args.variant))
+    name = args.variant + (f"-w{args.weight:g}" if args.variant == "mode-seeking" else "")
+    out = args.out or f"runs/explore-{name}-s{args.seed}"
+    step = STEPS.get(args.variant)
+    if args.variant == "mode-seeking":
+        step = functools.partial(step, final_weight=args.weight)
+    history = training.train(G, D, batches, p, ctx, draw(rng, 16), out=out, step=step)
     print(f"trained in {history['seconds'] / 60:.1f} min")
 
     classifier, _ = attributes.trained_classifier("default", ctx)
@@ -164,13 +251,15 @@ def main():
     generated = training.sample(G, draw(np.random.default_rng(p.seed + 7), 2000), ctx)
     card = scorecard.scorecard(generated, refs, classifier, ctx)
     gaps = card["attributes"]
-    print(f"{args.variant} seed {args.seed}, {args.epochs} epochs: FD {card['fd']:.0f}, "
+    print(f"{args.variant}{f' {args.weight:g}' if args.variant == 'mode-seeking' else ''} seed {args.seed}, {args.epochs} epochs: FD {card['fd']:.0f}, "
           f"precision {card['precision']:.2f}, recall {card['recall']:.3f}, HF {card['hf_ratio']:.2f}, "
           f"{sum(g <= 5 for g in gaps.values())} of {len(gaps)} attributes within 5 points")
     print("gaps: " + ", ".join(f"{name} {gap:.1f}" for name, gap in gaps.items()))
     reading = attributes.read(classifier, generated, ctx)
     print("G's spread / the data's: " + ", ".join(
         f"{name} {reading[name].std() / refs.train_reading[name].std():.2f}" for name in NUMBERS))
+    print(f"hair style unsure (top class below 0.9): G {unsure_hair_style(classifier, generated, ctx):.1%}, "
+          f"held-out faces {unsure_hair_style(classifier, refs.held_out, ctx):.1%}")
 
 
 if __name__ == "__main__":

@@ -90,6 +90,20 @@ def test_read_gives_every_attribute_in_the_units_faces_draws_them(quick):
     assert np.array_equal(reading["glasses"], (probs[:, attributes.LABELS.index("glasses")] > 0.5))
 
 
+def test_class_probabilities_sum_to_one_and_their_likeliest_class_is_reads(quick):
+    net, _ = quick
+    images, attrs = faces.make_faces(50, seed=406)
+    reading = attributes.read(net, images, mx.cpu(), batch=16)
+    for name, classes in attributes.CLASSES.items():
+        probs = attributes.class_probabilities(net, images, mx.cpu(), name, batch=16)
+        assert probs.shape == (50, classes)
+        np.testing.assert_allclose(probs.sum(axis=1), 1, atol=1e-5)
+        assert np.array_equal(probs.argmax(axis=1), reading[name]), name
+    # faces drawn with one style, read surely: the classifier's style is right for most
+    sure = attributes.class_probabilities(net, images, mx.cpu(), "hair_style").max(axis=1) > 0.9
+    assert sure.sum() >= 25 and np.mean(reading["hair_style"][sure] == attrs["hair_style"][sure]) >= 0.9
+
+
 def test_accuracy_counts_right_calls_per_label():
     probs = np.array([[0.9, 0.2, 0.6], [0.4, 0.7, 0.6]])
     targets = np.array([[1, 0, 0], [1, 1, 1]], np.float32)

@@ -200,6 +200,15 @@ def predict(net, images: np.ndarray, ctx, batch: int = 500) -> np.ndarray:
                            for out in _outputs(net, images, ctx, batch)])
 
 
+def class_probabilities(net, images: np.ndarray, ctx, name: str, batch: int = 500) -> np.ndarray:
+    """How sure the classifier is of each class of `name` ("hair_color" or
+    "hair_style"): probabilities (n, classes) for uint8 (n, 64, 64, 3) images. `read`
+    keeps only the likeliest class; a face drawn between two classes shows here."""
+    part = {"hair_color": _COLOR, "hair_style": _STYLE}[name]
+    return np.concatenate([out[:, part].softmax(axis=1).asnumpy()
+                           for out in _outputs(net, images, ctx, batch)])
+
+
 def read(net, images: np.ndarray, ctx, batch: int = 500) -> dict[str, np.ndarray]:
     """The classifier's reading of every attribute in faces.ATTRIBUTES, for uint8
     (n, 64, 64, 3) images, in the units and dtypes faces.sample_attributes draws:
