@@ -1,7 +1,7 @@
 """Variants of the `default` recipe that test why G's attribute histograms are
 narrower than the data's (chapter 4, "How is a number drawn wrong?"):
 
-    python bench/explore_spreads.py VARIANT [--seed S] [--epochs N] [--out DIR] [--weight W]
+    python bench/explore_spreads.py VARIANT [--seed S] [--epochs N] [--out DIR] [--weight W] [--pool P]
 
 - batch-std: D gets one more feature map before its last layer, the standard
   deviation of every feature across the batch averaged into one number (Karras et
@@ -25,7 +25,7 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   how far apart the codes are (Mao et al. 2019): a map that changes the face more
   per step in code space crosses from one kind of face to the next more quickly.
   Its weight grows from 0 to --weight (default 1) over the run, as the grain
-  penalty's does.
+  penalty's does; --pool P compares the faces as averages of P x P pixels.
 
 Trains without the chapters' cache (checkpoints go to --out, and an interrupted run
 resumes there), then prints chapter 4's measures and G's spread of the four numbers
@@ -164,9 +164,13 @@ def top_k_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, g
 MODE_SEEKING_WEIGHT = 1.0
 
 
-def mode_seeking_penalty(fake, z):
+def mode_seeking_penalty(fake, z, pool=1):
     """1 / (mean |G(z1) - G(z2)| / mean |z1 - z2|) over the batch's two halves paired
-    up: small when faces differ a lot for codes a given distance apart."""
+    up: small when faces differ a lot for codes a given distance apart. With pool > 1
+    the faces are compared as averages of pool x pool pixels (coarse differences:
+    the face's shape and hair, not fine detail)."""
+    if pool > 1:
+        fake = nd.Pooling(fake, kernel=(pool, pool), stride=(pool, pool), pool_type="avg")
     half = fake.shape[0] // 2
     faces_apart = nd.abs(fake[:half] - fake[half:2 * half]).mean()
     codes_apart = nd.abs(z[:half] - z[half:2 * half]).mean()
@@ -174,7 +178,7 @@ def mode_seeking_penalty(fake, z):
 
 
 def mode_seeking_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0, *,
-                      final_weight=MODE_SEEKING_WEIGHT):
+                      final_weight=MODE_SEEKING_WEIGHT, pool=1):
     """dcgan.train_step with the mode-seeking penalty in G's loss. Its weight grows from 0
     with the grain weight: at first G's faces barely differ, and the penalty would be
     huge."""
@@ -188,7 +192,7 @@ def mode_seeking_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise
     with speed.frozen(D), autograd.record():
         loss_g = dcgan.g_loss(D, fake, noise)
         if weight:
-            loss_g = loss_g + weight * mode_seeking_penalty(fake, z)
+            loss_g = loss_g + weight * mode_seeking_penalty(fake, z, pool)
         if grain:
             loss_g = loss_g + grain * dcgan.grain_penalty(fake, real)
     loss_g.backward()
@@ -214,6 +218,8 @@ def main():
     parser.add_argument("--epochs", type=int, default=profiles.PROFILES["default"].epochs)
     parser.add_argument("--weight", type=float, default=MODE_SEEKING_WEIGHT,
                         help="mode-seeking: the penalty's final weight")
+    parser.add_argument("--pool", type=int, default=1,
+                        help="mode-seeking: compare faces as averages of POOL x POOL pixels")
     parser.add_argument("--out", default=None, help="checkpoint folder (default: runs/explore-VARIANT-sSEED)")
     args = parser.parse_args()
     p = dataclasses.replace(profiles.PROFILES["default"], seed=args.seed, epochs=args.epochs)
@@ -238,11 +244,11 @@ def main():
     if args.variant == "pairs":  # the engine speeds D up for 3 channels; this D takes 6
         speed.for_cpu(D, d_input)
         training.speed_up = lambda G, D, ctx, nz: speed.for_cpu(G, (1, nz, 1, 1))
-    name = args.variant + (f"-w{args.weight:g}" if args.variant == "mode-seeking" else "")
+    name = args.variant + (f"-w{args.weight:g}-p{args.pool}" if args.variant == "mode-seeking" else "")
     out = args.out or f"runs/explore-{name}-s{args.seed}"
     step = STEPS.get(args.variant)
     if args.variant == "mode-seeking":
-        step = functools.partial(step, final_weight=args.weight)
+        step = functools.partial(step, final_weight=args.weight, pool=args.pool)
     history = training.train(G, D, batches, p, ctx, draw(rng, 16), out=out, step=step)
     print(f"trained in {history['seconds'] / 60:.1f} min")
 
@@ -251,7 +257,7 @@ def main():
     generated = training.sample(G, draw(np.random.default_rng(p.seed + 7), 2000), ctx)
     card = scorecard.scorecard(generated, refs, classifier, ctx)
     gaps = card["attributes"]
-    print(f"{args.variant}{f' {args.weight:g}' if args.variant == 'mode-seeking' else ''} seed {args.seed}, {args.epochs} epochs: FD {card['fd']:.0f}, "
+    print(f"{args.variant}{f' {args.weight:g} pool {args.pool}' if args.variant == 'mode-seeking' else ''} seed {args.seed}, {args.epochs} epochs: FD {card['fd']:.0f}, "
           f"precision {card['precision']:.2f}, recall {card['recall']:.3f}, HF {card['hf_ratio']:.2f}, "
           f"{sum(g <= 5 for g in gaps.values())} of {len(gaps)} attributes within 5 points")
     print("gaps: " + ", ".join(f"{name} {gap:.1f}" for name, gap in gaps.items()))
