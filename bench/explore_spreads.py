@@ -213,7 +213,7 @@ def unsure_hair_style(classifier, images, ctx) -> float:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("variant", choices=("batch-std", "uniform-codes", "mixed-batch", "pairs", "top-k", "mode-seeking"))
+    parser.add_argument("variant", choices=("batch-std", "uniform-codes", *STEPS))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=profiles.PROFILES["default"].epochs)
     parser.add_argument("--weight", type=float, default=MODE_SEEKING_WEIGHT,
@@ -244,8 +244,8 @@ def main():
     if args.variant == "pairs":  # the engine speeds D up for 3 channels; this D takes 6
         speed.for_cpu(D, d_input)
         training.speed_up = lambda G, D, ctx, nz: speed.for_cpu(G, (1, nz, 1, 1))
-    name = args.variant + (f"-w{args.weight:g}-p{args.pool}" if args.variant == "mode-seeking" else "")
-    out = args.out or f"runs/explore-{name}-s{args.seed}"
+    tag = f"-w{args.weight:g}-p{args.pool}" if args.variant == "mode-seeking" else ""
+    out = args.out or f"runs/explore-{args.variant}{tag}-s{args.seed}"
     step = STEPS.get(args.variant)
     if args.variant == "mode-seeking":
         step = functools.partial(step, final_weight=args.weight, pool=args.pool)
@@ -257,7 +257,7 @@ def main():
     generated = training.sample(G, draw(np.random.default_rng(p.seed + 7), 2000), ctx)
     card = scorecard.scorecard(generated, refs, classifier, ctx)
     gaps = card["attributes"]
-    print(f"{args.variant}{f' {args.weight:g} pool {args.pool}' if args.variant == 'mode-seeking' else ''} seed {args.seed}, {args.epochs} epochs: FD {card['fd']:.0f}, "
+    print(f"{args.variant}{tag} seed {args.seed}, {args.epochs} epochs: FD {card['fd']:.0f}, "
           f"precision {card['precision']:.2f}, recall {card['recall']:.3f}, HF {card['hf_ratio']:.2f}, "
           f"{sum(g <= 5 for g in gaps.values())} of {len(gaps)} attributes within 5 points")
     print("gaps: " + ", ".join(f"{name} {gap:.1f}" for name, gap in gaps.items()))
