@@ -133,6 +133,16 @@ def pairs_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, g
     return dcgan.step_stats(loss_d, loss_g, out_real, out_fake)
 
 
+def d_turn(G, D, trainer_d, real, z, real_label, noise):
+    """D's turn of dcgan.train_step, unchanged: returns G's fakes, D's loss and logits."""
+    with autograd.record():
+        fake = G(z)
+        loss_d, out_real, out_fake = dcgan.d_loss(D, real, fake, real_label, noise)
+    loss_d.backward()
+    trainer_d.step(real.shape[0])
+    return fake, loss_d, out_real, out_fake
+
+
 def top_k_share(grain, full_grain):
     """The share of the fakes G learns from: 1 at the start, falling to 1/2 by the run's
     middle. The run's progress is read from the grain weight, which the engine grows
@@ -145,11 +155,7 @@ def top_k_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, g
     so that each kept face counts as much as in the full batch."""
     n = real.shape[0]
     k = max(1, round(n * top_k_share(grain, profiles.PROFILES["default"].grain)))
-    with autograd.record():
-        fake = G(z)
-        loss_d, out_real, out_fake = dcgan.d_loss(D, real, fake, real_label, noise)
-    loss_d.backward()
-    trainer_d.step(n)
+    fake, loss_d, out_real, out_fake = d_turn(G, D, trainer_d, real, z, real_label, noise)
     with speed.frozen(D), autograd.record():
         out = D(dcgan.add_noise(fake, noise)).reshape((-1,))
         kept = nd.topk(out.detach(), k=k, ret_typ="mask")  # 1 for the k highest logits
@@ -184,11 +190,7 @@ def mode_seeking_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise
     huge."""
     n = real.shape[0]
     weight = final_weight * grain / profiles.PROFILES["default"].grain
-    with autograd.record():
-        fake = G(z)
-        loss_d, out_real, out_fake = dcgan.d_loss(D, real, fake, real_label, noise)
-    loss_d.backward()
-    trainer_d.step(n)
+    fake, loss_d, out_real, out_fake = d_turn(G, D, trainer_d, real, z, real_label, noise)
     with speed.frozen(D), autograd.record():
         loss_g = dcgan.g_loss(D, fake, noise)
         if weight:
