@@ -1,7 +1,7 @@
 """Variants of the `default` recipe that test why G's attribute histograms are
 narrower than the data's (chapter 4, "How is a number drawn wrong?"):
 
-    python bench/explore_spreads.py VARIANT [--seed S] [--epochs N] [--out DIR] [--weight W] [--pool P]
+    python bench/explore_spreads.py VARIANT [--seed S] [--epochs N] [--out DIR] [--weight W] [--pool P] [--grey]
 
 - batch-std: D gets one more feature map before its last layer, the standard
   deviation of every feature across the batch averaged into one number (Karras et
@@ -25,7 +25,8 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   how far apart the codes are (Mao et al. 2019): a map that changes the face more
   per step in code space crosses from one kind of face to the next more quickly.
   Its weight grows from 0 to --weight (default 1) over the run, as the grain
-  penalty's does; --pool P compares the faces as averages of P x P pixels.
+  penalty's does; --pool P compares the faces as averages of P x P pixels, --grey
+  their grey levels only.
 
 Trains without the chapters' cache (checkpoints go to --out, and an interrupted run
 resumes there), then prints chapter 4's measures and G's spread of the four numbers
@@ -170,11 +171,14 @@ def top_k_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, g
 MODE_SEEKING_WEIGHT = 1.0
 
 
-def mode_seeking_penalty(fake, z, pool=1):
+def mode_seeking_penalty(fake, z, pool=1, grey=False):
     """1 / (mean |G(z1) - G(z2)| / mean |z1 - z2|) over the batch's two halves paired
     up: small when faces differ a lot for codes a given distance apart. With pool > 1
     the faces are compared as averages of pool x pool pixels (coarse differences:
-    the face's shape and hair, not fine detail)."""
+    the face's shape and hair, not fine detail); with grey, as their grey levels (the
+    faces' layout, not their colours)."""
+    if grey:
+        fake = fake.mean(axis=1, keepdims=True)
     if pool > 1:
         fake = nd.Pooling(fake, kernel=(pool, pool), stride=(pool, pool), pool_type="avg")
     half = fake.shape[0] // 2
@@ -184,7 +188,7 @@ def mode_seeking_penalty(fake, z, pool=1):
 
 
 def mode_seeking_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0, *,
-                      final_weight=MODE_SEEKING_WEIGHT, pool=1):
+                      final_weight=MODE_SEEKING_WEIGHT, pool=1, grey=False):
     """dcgan.train_step with the mode-seeking penalty in G's loss. Its weight grows from 0
     with the grain weight: at first G's faces barely differ, and the penalty would be
     huge."""
@@ -194,7 +198,7 @@ def mode_seeking_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise
     with speed.frozen(D), autograd.record():
         loss_g = dcgan.g_loss(D, fake, noise)
         if weight:
-            loss_g = loss_g + weight * mode_seeking_penalty(fake, z, pool)
+            loss_g = loss_g + weight * mode_seeking_penalty(fake, z, pool, grey)
         if grain:
             loss_g = loss_g + grain * dcgan.grain_penalty(fake, real)
     loss_g.backward()
@@ -222,6 +226,7 @@ def main():
                         help="mode-seeking: the penalty's final weight")
     parser.add_argument("--pool", type=int, default=1,
                         help="mode-seeking: compare faces as averages of POOL x POOL pixels")
+    parser.add_argument("--grey", action="store_true", help="mode-seeking: compare faces' grey levels only")
     parser.add_argument("--out", default=None, help="checkpoint folder (default: runs/explore-VARIANT-sSEED)")
     args = parser.parse_args()
     p = dataclasses.replace(profiles.PROFILES["default"], seed=args.seed, epochs=args.epochs)
@@ -246,11 +251,11 @@ def main():
     if args.variant == "pairs":  # the engine speeds D up for 3 channels; this D takes 6
         speed.for_cpu(D, d_input)
         training.speed_up = lambda G, D, ctx, nz: speed.for_cpu(G, (1, nz, 1, 1))
-    tag = f"-w{args.weight:g}-p{args.pool}" if args.variant == "mode-seeking" else ""
+    tag = f"-w{args.weight:g}-p{args.pool}{'-grey' if args.grey else ''}" if args.variant == "mode-seeking" else ""
     out = args.out or f"runs/explore-{args.variant}{tag}-s{args.seed}"
     step = STEPS.get(args.variant)
     if args.variant == "mode-seeking":
-        step = functools.partial(step, final_weight=args.weight, pool=args.pool)
+        step = functools.partial(step, final_weight=args.weight, pool=args.pool, grey=args.grey)
     history = training.train(G, D, batches, p, ctx, draw(rng, 16), out=out, step=step)
     print(f"trained in {history['seconds'] / 60:.1f} min")
 
