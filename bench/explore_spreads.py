@@ -251,11 +251,11 @@ def main():
     if args.variant == "pairs":  # the engine speeds D up for 3 channels; this D takes 6
         speed.for_cpu(D, d_input)
         training.speed_up = lambda G, D, ctx, nz: speed.for_cpu(G, (1, nz, 1, 1))
-    tag = f"-w{args.weight:g}-p{args.pool}{'-grey' if args.grey else ''}" if args.variant == "mode-seeking" else ""
-    out = args.out or f"runs/explore-{args.variant}{tag}-s{args.seed}"
-    step = STEPS.get(args.variant)
-    if args.variant == "mode-seeking":
+    step, tag = STEPS.get(args.variant), ""
+    if args.variant == "mode-seeking":  # the run's folder and report name its settings
         step = functools.partial(step, final_weight=args.weight, pool=args.pool, grey=args.grey)
+        tag = f"-w{args.weight:g}-p{args.pool}" + ("-grey" if args.grey else "")
+    out = args.out or f"runs/explore-{args.variant}{tag}-s{args.seed}"
     history = training.train(G, D, batches, p, ctx, draw(rng, 16), out=out, step=step)
     print(f"trained in {history['seconds'] / 60:.1f} min")
 
