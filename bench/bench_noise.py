@@ -1,23 +1,26 @@
 """Instance noise: the cost of Gaussian and uniform draws, and of a whole step.
 
-    python bench/bench_noise.py [--steps 60]
+    python bench/bench_noise.py [--steps 60] [--batch-size B]
 
 Chapter 2's `add_noise` draws Gaussian noise with `nd.random.normal`, the usual
 choice. MXNet's CPU build draws uniform numbers several times faster, so three
 cheaper kinds are timed beside it: the same Gaussian noise made from uniform draws
 (Box-Muller), Gaussian noise read at random offsets from a bank drawn once (the
 draws are no longer independent), and uniform noise of the same standard deviation
-(a different distribution). All four in one process and in turn, so that other
-load on the machine hits them alike:
-1. one draw of noise the size of a batch of images (64 x 3 x 64 x 64), added to it;
+(a different distribution). A fifth way draws less often: one Gaussian draw a step,
+on the real and the fake batch, with G's turn judging the fakes as D saw them
+(`explore_spreads.py one-draw`). All in one process and in turn, so that other load
+on the machine hits them alike:
+1. one draw of noise the size of a batch of images (B x 3 x 64 x 64), added to it;
 2. a whole `dcgan.train_step` of the `default` profile's networks, with the noise
    at the profile's starting level and the grain penalty on, with each kind of
-   noise (the same networks: the difference is the noise alone).
+   noise, and the one-draw step (the same networks: the difference is the noise alone).
 Prints the medians and the paired ratios of the steps against the book's.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import random
 import statistics
@@ -30,6 +33,7 @@ from mxnet import nd
 
 from utils import profiles
 from utils.gan import dcgan, training
+from explore_spreads import one_draw_step  # noqa: E402  (bench/, beside this script)
 
 
 def box_muller_noise(x, std):
@@ -89,8 +93,9 @@ def timed_ms(fn) -> float:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, default=60)
+    ap.add_argument("--batch-size", type=int, default=profiles.PROFILES["default"].batch_size)
     args = ap.parse_args()
-    p = profiles.PROFILES["default"]
+    p = dataclasses.replace(profiles.PROFILES["default"], batch_size=args.batch_size)
     x = nd.zeros((p.batch_size, 3, 64, 64))
     kinds = {"gaussian (the book's)": dcgan.add_noise, "gaussian, Box-Muller": box_muller_noise,
              "gaussian, from a bank": BankNoise(x.size), "uniform": uniform_noise}
@@ -105,23 +110,25 @@ def main():
     G, D = training.build_networks(p, mx.cpu())
     trainer_g, trainer_d = training.build_trainers(G, D, p)
     real = nd.random.uniform(-1, 1, x.shape)
-    steps = {name: [] for name in kinds}
+    ways = {name: (dcgan.train_step, add) for name, add in kinds.items()}
+    ways["one gaussian draw a step"] = (one_draw_step, dcgan.add_noise)
+    steps = {name: [] for name in ways}
     for i in range(args.steps + 2):
-        for name, add in kinds.items():
+        for name, (step, add) in ways.items():
             z = nd.random.normal(0, 1, (p.batch_size, p.nz, 1, 1))
             with noise_kind(add):
-                ms = timed_ms(lambda: dcgan.train_step(G, D, trainer_g, trainer_d, real, z,
-                                                       p.real_label, p.instance_noise, p.grain))
+                ms = timed_ms(lambda: step(G, D, trainer_g, trainer_d, real, z,
+                                           p.real_label, p.instance_noise, p.grain))
             if i >= 2:  # the first steps build oneDNN's kernels
                 steps[name].append(ms)
 
     print(f"# default profile: ngf={p.ngf} ndf={p.ndf}, batch {p.batch_size}, noise std "
           f"{p.instance_noise}, {args.steps} of each, in turn")
-    for name in kinds:
-        print(f"{name:>21}: one draw {statistics.median(draws[name]):5.1f} ms, "
-              f"one training step {statistics.median(steps[name]):4.0f} ms (medians)")
+    for name in ways:
+        draw = f"one draw {statistics.median(draws[name]):5.1f} ms, " if name in draws else ""
+        print(f"{name:>24}: {draw}one training step {statistics.median(steps[name]):4.0f} ms (medians)")
     gauss = steps["gaussian (the book's)"]
-    for name in list(kinds)[1:]:
+    for name in list(ways)[1:]:
         other = steps[name]
         print(f"{name} / gaussian (the book's), whole steps: paired median "
               f"{statistics.median([o / g for o, g in zip(other, gauss)]):.3f}, "
