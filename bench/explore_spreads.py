@@ -2,7 +2,7 @@
 narrower than the data's (chapter 4, "How is a number drawn wrong?"):
 
     python bench/explore_spreads.py VARIANT [--seed S] [--epochs N] [--batch-size B] [--out DIR]
-                                    [--weight W] [--pool P] [--grey] [--two-sided]
+                                    [--weight W] [--pool P] [--grey] [--two-sided] [--grain-times T]
 
 - batch-std: D gets one more feature map before its last layer, the standard
   deviation of every feature across the batch averaged into one number (Karras et
@@ -28,7 +28,7 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   Its weight grows from 0 to --weight (default 1) over the run, as the grain
   penalty's does; --pool P compares the faces as averages of P x P pixels, --grey
   their grey levels only; --two-sided makes the grain penalty hold G's fine detail
-  up to the drawings' as well as down.
+  up to the drawings' as well as down, and --grain-times T weighs it T times more.
 - one-draw: the instance noise drawn once a step instead of once for each of D's
   three looks: the same draw on the real and the fake batch, and G's turn sees the
   fakes as D saw them. About a fifth cheaper a step on a CPU, which lets batches of
@@ -200,11 +200,13 @@ def two_sided_grain_penalty(fake, real):
 
 
 def mode_seeking_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0, *,
-                      final_weight=MODE_SEEKING_WEIGHT, pool=1, grey=False, two_sided=False):
+                      final_weight=MODE_SEEKING_WEIGHT, pool=1, grey=False, two_sided=False,
+                      grain_times=1.0):
     """dcgan.train_step with the mode-seeking penalty in G's loss. Its weight grows from 0
     with the grain weight: at first G's faces barely differ, and the penalty would be
     huge. With two_sided, the grain penalty also holds G's fine detail up to the
-    drawings' (mode seeking alone made G's faces smoother than the drawings)."""
+    drawings' (mode seeking alone made G's faces smoother than the drawings);
+    grain_times multiplies the grain penalty's weight."""
     n = real.shape[0]
     weight = final_weight * grain / profiles.PROFILES["default"].grain
     fake, loss_d, out_real, out_fake = d_turn(G, D, trainer_d, real, z, real_label, noise)
@@ -214,7 +216,7 @@ def mode_seeking_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise
             loss_g = loss_g + weight * mode_seeking_penalty(fake, z, pool, grey)
         if grain:
             penalty = two_sided_grain_penalty if two_sided else dcgan.grain_penalty
-            loss_g = loss_g + grain * penalty(fake, real)
+            loss_g = loss_g + grain_times * grain * penalty(fake, real)
     loss_g.backward()
     trainer_g.step(n)
     return dcgan.step_stats(loss_d, loss_g, out_real, out_fake)
@@ -266,6 +268,8 @@ def main():
     parser.add_argument("--pool", type=int, default=1,
                         help="mode-seeking: compare faces as averages of POOL x POOL pixels")
     parser.add_argument("--grey", action="store_true", help="mode-seeking: compare faces' grey levels only")
+    parser.add_argument("--grain-times", type=float, default=1.0,
+                        help="mode-seeking: multiply the grain penalty's weight by this")
     parser.add_argument("--two-sided", action="store_true",
                         help="mode-seeking: the grain penalty also where G has less fine detail than the drawings")
     parser.add_argument("--out", default=None, help="checkpoint folder (default: runs/explore-VARIANT-sSEED)")
@@ -296,9 +300,10 @@ def main():
     step, tag = STEPS.get(args.variant), ""
     if args.variant == "mode-seeking":  # the run's folder and report name its settings
         step = functools.partial(step, final_weight=args.weight, pool=args.pool, grey=args.grey,
-                                 two_sided=args.two_sided)
+                                 two_sided=args.two_sided, grain_times=args.grain_times)
         tag = f"-w{args.weight:g}-p{args.pool}" + ("-grey" if args.grey else "") + \
-            ("-two-sided" if args.two_sided else "")
+            ("-two-sided" if args.two_sided else "") + \
+            (f"-grain{args.grain_times:g}" if args.grain_times != 1 else "")
     if args.batch_size != profiles.PROFILES["default"].batch_size:
         tag += f"-b{args.batch_size}"
     out = args.out or f"runs/explore-{args.variant}{tag}-s{args.seed}"
