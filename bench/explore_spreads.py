@@ -205,8 +205,8 @@ def mode_seeking_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise
     """dcgan.train_step with the mode-seeking penalty in G's loss. Its weight grows from 0
     with the grain weight: at first G's faces barely differ, and the penalty would be
     huge. With two_sided, the grain penalty also holds G's fine detail up to the
-    drawings' (mode seeking alone made G's faces smoother than the drawings);
-    grain_times multiplies the grain penalty's weight."""
+    drawings' (chapter 4's grain measure found the mode-seeking faces smoother than
+    the drawings); grain_times multiplies the grain penalty's weight."""
     n = real.shape[0]
     weight = final_weight * grain / profiles.PROFILES["default"].grain
     fake, loss_d, out_real, out_fake = d_turn(G, D, trainer_d, real, z, real_label, noise)
