@@ -3,6 +3,7 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
 
     python bench/explore_spreads.py VARIANT [--seed S] [--epochs N] [--batch-size B] [--out DIR]
                                     [--weight W] [--pool P] [--grey] [--two-sided] [--grain-times T]
+                                    [--in-d N]
 
 - batch-std: D gets one more feature map before its last layer, the standard
   deviation of every feature across the batch averaged into one number (Karras et
@@ -28,7 +29,8 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   Its weight grows from 0 to --weight (default 1) over the run, as the grain
   penalty's does; --pool P compares the faces as averages of P x P pixels, --grey
   their grey levels only; --two-sided makes the grain penalty hold G's fine detail
-  up to the drawings' as well as down, and --grain-times T weighs it T times more.
+  up to the drawings' as well as down, and --grain-times T weighs it T times more;
+  --in-d N compares the faces in the features of D's first N layers instead.
 - one-draw: the instance noise drawn once a step instead of once for each of D's
   three looks: the same draw on the real and the fake batch, and G's turn sees the
   fakes as D saw them. About a fifth cheaper a step on a CPU, which lets batches of
@@ -177,12 +179,15 @@ def top_k_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, g
 MODE_SEEKING_WEIGHT = 1.0
 
 
-def mode_seeking_penalty(fake, z, pool=1, grey=False):
+def mode_seeking_penalty(fake, z, pool=1, grey=False, features=None):
     """1 / (mean |G(z1) - G(z2)| / mean |z1 - z2|) over the batch's two halves paired
     up: small when faces differ a lot for codes a given distance apart. With pool > 1
     the faces are compared as averages of pool x pool pixels (coarse differences:
     the face's shape and hair, not fine detail); with grey, as their grey levels (the
-    faces' layout, not their colours)."""
+    faces' layout, not their colours); with `features` (a network), as its outputs
+    (D's first layers: the differences D sees, not the pixels')."""
+    if features is not None:
+        fake = features(fake)
     if grey:
         fake = fake.mean(axis=1, keepdims=True)
     if pool > 1:
@@ -201,7 +206,7 @@ def two_sided_grain_penalty(fake, real):
 
 def mode_seeking_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0, *,
                       final_weight=MODE_SEEKING_WEIGHT, pool=1, grey=False, two_sided=False,
-                      grain_times=1.0):
+                      grain_times=1.0, features=None):
     """dcgan.train_step with the mode-seeking penalty in G's loss. Its weight grows from 0
     with the grain weight: at first G's faces barely differ, and the penalty would be
     huge. With two_sided, the grain penalty also holds G's fine detail up to the
@@ -213,7 +218,7 @@ def mode_seeking_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise
     with speed.frozen(D), autograd.record():
         loss_g = dcgan.g_loss(D, fake, noise)
         if weight:
-            loss_g = loss_g + weight * mode_seeking_penalty(fake, z, pool, grey)
+            loss_g = loss_g + weight * mode_seeking_penalty(fake, z, pool, grey, features)
         if grain:
             penalty = two_sided_grain_penalty if two_sided else dcgan.grain_penalty
             loss_g = loss_g + grain_times * grain * penalty(fake, real)
@@ -268,6 +273,8 @@ def main():
     parser.add_argument("--pool", type=int, default=1,
                         help="mode-seeking: compare faces as averages of POOL x POOL pixels")
     parser.add_argument("--grey", action="store_true", help="mode-seeking: compare faces' grey levels only")
+    parser.add_argument("--in-d", type=int, default=0,
+                        help="mode-seeking: compare faces in the features of D's first N layers (e.g. 8)")
     parser.add_argument("--grain-times", type=float, default=1.0,
                         help="mode-seeking: multiply the grain penalty's weight by this")
     parser.add_argument("--two-sided", action="store_true",
@@ -300,10 +307,12 @@ def main():
     step, tag = STEPS.get(args.variant), ""
     if args.variant == "mode-seeking":  # the run's folder and report name its settings
         step = functools.partial(step, final_weight=args.weight, pool=args.pool, grey=args.grey,
-                                 two_sided=args.two_sided, grain_times=args.grain_times)
+                                 two_sided=args.two_sided, grain_times=args.grain_times,
+                                 features=D[:args.in_d] if args.in_d else None)  # D's layers, shared
         tag = f"-w{args.weight:g}-p{args.pool}" + ("-grey" if args.grey else "") + \
             ("-two-sided" if args.two_sided else "") + \
-            (f"-grain{args.grain_times:g}" if args.grain_times != 1 else "")
+            (f"-grain{args.grain_times:g}" if args.grain_times != 1 else "") + \
+            (f"-in-d{args.in_d}" if args.in_d else "")
     if args.batch_size != profiles.PROFILES["default"].batch_size:
         tag += f"-b{args.batch_size}"
     out = args.out or f"runs/explore-{args.variant}{tag}-s{args.seed}"
