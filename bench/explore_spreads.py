@@ -231,19 +231,17 @@ def one_draw_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0
     """dcgan.train_step with one draw of instance noise a step, on both batches, and G's
     turn judging the fakes as D saw them (the book's step draws three times)."""
     n = real.shape[0]
-    shared = nd.random.normal(0, noise, real.shape, ctx=real.context) if noise > 0 else None
     with autograd.record():
         fake = G(z)
-        seen_real, seen_fake = (real, fake) if shared is None else (real + shared, fake + shared)
-        out_real = D(seen_real).reshape((-1,))
-        out_fake = D(seen_fake.detach()).reshape((-1,))
-        loss_d = (dcgan.bce(out_real, nd.ones_like(out_real) * real_label)
-                  + dcgan.bce(out_fake, nd.zeros_like(out_fake)))
+        seen_real, seen_fake = real, fake
+        if noise > 0:
+            shared = nd.random.normal(0, noise, real.shape, ctx=real.context)
+            seen_real, seen_fake = real + shared, fake + shared
+        loss_d, out_real, out_fake = dcgan.d_loss(D, seen_real, seen_fake, real_label)  # noise already on
     loss_d.backward()
     trainer_d.step(n)
     with speed.frozen(D), autograd.record():
-        out = D(seen_fake).reshape((-1,))
-        loss_g = dcgan.bce(out, nd.ones_like(out))
+        loss_g = dcgan.g_loss(D, seen_fake)
         if grain:
             loss_g = loss_g + grain * dcgan.grain_penalty(fake, real)
     loss_g.backward()
