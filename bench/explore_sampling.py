@@ -1,0 +1,95 @@
+"""Can the trained D correct G after training? Discriminator rejection sampling on the
+`default` profile's run (chapter 2's, from the chapters' cache; trained first if it is
+not there):
+
+    python bench/explore_sampling.py [--candidates N] [--last]
+
+A discriminator trained to the end estimates how much likelier a face is under the
+data than under G: its logit, log(p_data / p_G) for an ideal D trained with labels 1
+and 0 (Azadi et al. 2019; with chapter 2's real label 0.9, r = e^l / (0.9 - 0.1 e^l)).
+Drawing G's faces in proportion to that ratio, from many candidates, would then draw
+them as the data has them. The script draws N candidates, scores them with D and
+resamples 2,000 in proportion to e^(t * logit) for t = 0.5, 1, 1.5, in proportion to
+the label-0.9 ratio, and from the half and the quarter D finds most real, and prints
+chapter 4's measures for each beside G's own 2,000 samples. --last samples G's own
+last weights, which D was trained against, instead of their moving average.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import utils  # noqa: E402,F401  (sets the thread count before MXNet loads)
+import mxnet as mx  # noqa: E402
+import numpy as np  # noqa: E402
+from mxnet import nd  # noqa: E402
+
+from utils import profiles  # noqa: E402
+from utils.gan import runs, scorecard, training  # noqa: E402
+from utils.latent import attributes  # noqa: E402
+
+CHUNK = 500
+
+
+def logits(D, images: np.ndarray) -> np.ndarray:
+    """D's logit for each uint8 image (outside autograd: batch norm's running statistics)."""
+    return np.concatenate([
+        D(nd.array(images[i:i + CHUNK].transpose(0, 3, 1, 2).astype(np.float32) / 127.5 - 1)).reshape((-1,)).asnumpy()
+        for i in range(0, len(images), CHUNK)])
+
+
+def ratio_label_09(logit: np.ndarray) -> np.ndarray:
+    """p_data / p_G from an ideal D trained with real label 0.9: D = 0.9 r / (r + 1)."""
+    e = np.exp(np.minimum(logit, np.log(8.9)))  # D below 0.9 by construction; clip the rest
+    return e / (0.9 - 0.1 * e)
+
+
+def report(name: str, images: np.ndarray, refs, classifier, ctx) -> None:
+    card = scorecard.scorecard(images, refs, classifier, ctx)
+    gaps = card["attributes"]
+    print(f"{name:<30} FD {card['fd']:5.1f}  precision {card['precision']:.2f}  recall {card['recall']:.3f}  "
+          f"HF {card['hf_ratio']:.2f}  within 5 points {sum(g <= 5 for g in gaps.values())} of {len(gaps)}  "
+          f"smiling {gaps['smiling']:.1f}  hair style {gaps['hair_style']:.1f}  smile {gaps['smile']:.1f}", flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--candidates", type=int, default=20000)
+    parser.add_argument("--last", action="store_true", help="G's own last weights, not their average")
+    args = parser.parse_args()
+    profile, ctx = profiles.PROFILES["default"], mx.cpu()
+    G, D, history = runs.trained_networks(profile, ctx, show_log=False)
+    if args.last:
+        runs.load_last_weights(history["folder"], G)
+    classifier, _ = attributes.trained_classifier("default", ctx)
+    refs = scorecard.references(profile, classifier, ctx)
+    rng = np.random.default_rng(12345)
+    codes = rng.standard_normal((args.candidates, profile.nz))
+    candidates = np.concatenate([training.sample(G, codes[i:i + CHUNK], ctx)
+                                 for i in range(0, len(codes), CHUNK)])
+    fake, real = logits(D, candidates), logits(D, refs.held_out)
+    print(f"D's logits: G's faces {fake.mean():.2f} ± {fake.std():.2f}, held-out drawings "
+          f"{real.mean():.2f} ± {real.std():.2f}; called real: G's {np.mean(fake > 0):.0%}, "
+          f"drawings' {np.mean(real > 0):.0%}")
+    n = len(refs.held_out)
+    report("G, scorecard codes", scorecard.samples(G, profile, ctx, n), refs, classifier, ctx)
+    report("G, first candidates", candidates[:n], refs, classifier, ctx)
+
+    def resample(weights):
+        return candidates[rng.choice(len(candidates), n, replace=False, p=weights / weights.sum())]
+
+    for t in (0.5, 1.0, 1.5):
+        report(f"resampled, e^({t:g} logit)", resample(np.exp(t * (fake - fake.max()))), refs, classifier, ctx)
+    report("resampled, label-0.9 ratio", resample(ratio_label_09(fake)), refs, classifier, ctx)
+    for share in (0.5, 0.25):
+        best = np.argsort(-fake)[:int(share * len(fake))]
+        report(f"the {share:.0%} D finds most real", candidates[rng.choice(best, n, replace=False)],
+               refs, classifier, ctx)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
