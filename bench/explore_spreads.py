@@ -5,6 +5,8 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
                                     [--weight W] [--pool P] [--grey] [--two-sided] [--grain-times T]
                                     [--in-d N]
 
+- book: the `default` recipe itself, unchanged: the baseline for runs on a machine
+  (the same recipe and seed trained on another CPU is another draw).
 - batch-std: D gets one more feature map before its last layer, the standard
   deviation of every feature across the batch averaged into one number (Karras et
   al. 2018). Not the paper's layers: it tests whether D misses G's narrow spreads
@@ -35,6 +37,11 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   three looks: the same draw on the real and the fake batch, and G's turn sees the
   fakes as D saw them. About a fifth cheaper a step on a CPU, which lets batches of
   32 (--batch-size 32: twice the updates) fit chapter 2's budget.
+- feature-matching: G's loss also asks the fake batch's features in D's last
+  hidden layer (before the logit, or after D's first --in-d N layers) to have the
+  real batch's mean and spread, feature by feature (Salimans et al. 2016 match the
+  means; the spreads are what G draws too narrowly). Its weight grows from 0 to
+  --weight over the run, as the grain penalty's does.
 
 Trains without the chapters' cache (checkpoints go to --out, and an interrupted run
 resumes there), then prints chapter 4's measures and G's spread of the four numbers
@@ -249,8 +256,42 @@ def one_draw_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0
     return dcgan.step_stats(loss_d, loss_g, out_real, out_fake)
 
 
+def feature_statistics_gap(features_fake, features_real):
+    """The mean square difference between the two batches' per-feature means, plus
+    that between their per-feature standard deviations."""
+    def moments(f):
+        f = f.reshape((f.shape[0], -1))
+        mean = f.mean(axis=0)
+        return mean, nd.sqrt(nd.square(nd.broadcast_sub(f, mean.expand_dims(0))).mean(axis=0) + 1e-8)
+    (mean_f, std_f), (mean_r, std_r) = moments(features_fake), moments(features_real)
+    return nd.square(mean_f - mean_r).mean() + nd.square(std_f - std_r).mean()
+
+
+def feature_matching_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0, *,
+                          final_weight=1.0, layers=11):
+    """dcgan.train_step with feature_statistics_gap in D's features (its first `layers`
+    layers) added to G's loss; the weight grows with the grain weight."""
+    n = real.shape[0]
+    weight = final_weight * grain / profiles.PROFILES["default"].grain
+    fake, loss_d, out_real, out_fake = d_turn(G, D, trainer_d, real, z, real_label, noise)
+    head, tail = D[:layers], D[layers:]
+    with speed.frozen(D), autograd.record():
+        features_fake = head(dcgan.add_noise(fake, noise))
+        out = tail(features_fake).reshape((-1,))
+        loss_g = dcgan.bce(out, nd.ones_like(out))
+        if weight:
+            features_real = head(dcgan.add_noise(real, noise)).detach()
+            loss_g = loss_g + weight * feature_statistics_gap(features_fake, features_real)
+        if grain:
+            loss_g = loss_g + grain * dcgan.grain_penalty(fake, real)
+    loss_g.backward()
+    trainer_g.step(n)
+    return dcgan.step_stats(loss_d, loss_g, out_real, out_fake)
+
+
 STEPS = {"mixed-batch": mixed_batch_step, "pairs": pairs_step, "top-k": top_k_step,
-         "mode-seeking": mode_seeking_step, "one-draw": one_draw_step}
+         "mode-seeking": mode_seeking_step, "one-draw": one_draw_step,
+         "feature-matching": feature_matching_step}
 
 
 def unsure_hair_style(classifier, images, ctx) -> float:
@@ -262,17 +303,17 @@ def unsure_hair_style(classifier, images, ctx) -> float:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("variant", choices=("batch-std", "uniform-codes", *STEPS))
+    parser.add_argument("variant", choices=("book", "batch-std", "uniform-codes", *STEPS))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=profiles.PROFILES["default"].epochs)
     parser.add_argument("--batch-size", type=int, default=profiles.PROFILES["default"].batch_size)
     parser.add_argument("--weight", type=float, default=MODE_SEEKING_WEIGHT,
-                        help="mode-seeking: the penalty's final weight")
+                        help="mode-seeking, feature-matching: the penalty's final weight")
     parser.add_argument("--pool", type=int, default=1,
                         help="mode-seeking: compare faces as averages of POOL x POOL pixels")
     parser.add_argument("--grey", action="store_true", help="mode-seeking: compare faces' grey levels only")
     parser.add_argument("--in-d", type=int, default=0,
-                        help="mode-seeking: compare faces in the features of D's first N layers (e.g. 8)")
+                        help="mode-seeking, feature-matching: compare faces in the features of D's first N layers (e.g. 8)")
     parser.add_argument("--grain-times", type=float, default=1.0,
                         help="mode-seeking: multiply the grain penalty's weight by this")
     parser.add_argument("--two-sided", action="store_true",
@@ -311,6 +352,9 @@ def main():
             ("-two-sided" if args.two_sided else "") + \
             (f"-grain{args.grain_times:g}" if args.grain_times != 1 else "") + \
             (f"-in-d{args.in_d}" if args.in_d else "")
+    if args.variant == "feature-matching":
+        step = functools.partial(step, final_weight=args.weight, layers=args.in_d or 11)
+        tag = f"-w{args.weight:g}" + (f"-in-d{args.in_d}" if args.in_d else "")
     if args.batch_size != profiles.PROFILES["default"].batch_size:
         tag += f"-b{args.batch_size}"
     out = args.out or f"runs/explore-{args.variant}{tag}-s{args.seed}"
