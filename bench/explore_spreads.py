@@ -3,7 +3,7 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
 
     python bench/explore_spreads.py VARIANT [--seed S] [--epochs N] [--batch-size B] [--out DIR]
                                     [--weight W] [--pool P] [--grey] [--two-sided] [--grain-times T]
-                                    [--in-d N]
+                                    [--in-d N] [--reuse]
 
 - book: the `default` recipe itself, unchanged: the baseline for runs on a machine
   (the same recipe and seed trained on another CPU is another draw).
@@ -41,7 +41,8 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   hidden layer (before the logit, or after D's first --in-d N layers) to have the
   real batch's mean and spread, feature by feature (Salimans et al. 2016 match the
   means; the spreads are what G draws too narrowly). Its weight grows from 0 to
-  --weight over the run, as the grain penalty's does.
+  --weight over the run, as the grain penalty's does. --reuse takes the real
+  batch's features from D's turn instead of a second pass over the real batch.
 
 Trains without the chapters' cache (checkpoints go to --out, and an interrupted run
 resumes there), then prints chapter 4's measures and G's spread of the four numbers
@@ -267,20 +268,55 @@ def feature_statistics_gap(features_fake, features_real):
     return nd.square(mean_f - mean_r).mean() + nd.square(std_f - std_r).mean()
 
 
+_HALVES = {}
+
+
+def halves(D, layers):
+    """D's first `layers` layers and the rest, as two compiled networks sharing D's
+    weights (made once per D: an uncompiled slice runs layer by layer, more slowly)."""
+    key = (id(D), layers)
+    if key not in _HALVES:
+        _HALVES[key] = (D[:layers], D[layers:])
+        for half in _HALVES[key]:
+            half.hybridize(static_alloc=True, static_shape=True)
+    return _HALVES[key]
+
+
+def d_turn_keeping_features(G, D, trainer_d, real, z, real_label, noise, head, tail):
+    """d_turn with D called as tail(head(x)) on the real batch: the same loss and
+    update, and also the real batch's features after `head` (before D's update)."""
+    with autograd.record():
+        fake = G(z)
+        features_real = head(dcgan.add_noise(real, noise))
+        out_real = tail(features_real).reshape((-1,))
+        out_fake = D(dcgan.add_noise(fake.detach(), noise)).reshape((-1,))
+        loss_d = dcgan.bce(out_real, nd.ones_like(out_real) * real_label) + \
+            dcgan.bce(out_fake, nd.zeros_like(out_fake))
+    loss_d.backward()
+    trainer_d.step(real.shape[0])
+    return fake, loss_d, out_real, out_fake, features_real.detach()
+
+
 def feature_matching_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0, *,
-                          final_weight=1.0, layers=11):
+                          final_weight=1.0, layers=11, reuse=False):
     """dcgan.train_step with feature_statistics_gap in D's features (its first `layers`
-    layers) added to G's loss; the weight grows with the grain weight."""
+    layers) added to G's loss; the weight grows with the grain weight. With reuse, the
+    real batch's features are the ones D's turn computed (before D's update) instead
+    of another pass of D's layers over the real batch: no extra forward pass."""
     n = real.shape[0]
     weight = final_weight * grain / profiles.PROFILES["default"].grain
-    fake, loss_d, out_real, out_fake = d_turn(G, D, trainer_d, real, z, real_label, noise)
-    head, tail = D[:layers], D[layers:]
+    head, tail = halves(D, layers)
+    if reuse:
+        fake, loss_d, out_real, out_fake, kept = d_turn_keeping_features(
+            G, D, trainer_d, real, z, real_label, noise, head, tail)
+    else:
+        fake, loss_d, out_real, out_fake = d_turn(G, D, trainer_d, real, z, real_label, noise)
     with speed.frozen(D), autograd.record():
         features_fake = head(dcgan.add_noise(fake, noise))
         out = tail(features_fake).reshape((-1,))
         loss_g = dcgan.bce(out, nd.ones_like(out))
         if weight:
-            features_real = head(dcgan.add_noise(real, noise)).detach()
+            features_real = kept if reuse else head(dcgan.add_noise(real, noise)).detach()
             loss_g = loss_g + weight * feature_statistics_gap(features_fake, features_real)
         if grain:
             loss_g = loss_g + grain * dcgan.grain_penalty(fake, real)
@@ -318,6 +354,8 @@ def main():
                         help="mode-seeking: multiply the grain penalty's weight by this")
     parser.add_argument("--two-sided", action="store_true",
                         help="mode-seeking: the grain penalty also where G has less fine detail than the drawings")
+    parser.add_argument("--reuse", action="store_true",
+                        help="feature-matching: the real batch's features from D's turn (no extra pass)")
     parser.add_argument("--out", default=None, help="checkpoint folder (default: runs/explore-VARIANT-sSEED)")
     args = parser.parse_args()
     p = dataclasses.replace(profiles.PROFILES["default"], seed=args.seed, epochs=args.epochs,
@@ -353,8 +391,8 @@ def main():
             (f"-grain{args.grain_times:g}" if args.grain_times != 1 else "") + \
             (f"-in-d{args.in_d}" if args.in_d else "")
     if args.variant == "feature-matching":
-        step = functools.partial(step, final_weight=args.weight, layers=args.in_d or 11)
-        tag = f"-w{args.weight:g}" + (f"-in-d{args.in_d}" if args.in_d else "")
+        step = functools.partial(step, final_weight=args.weight, layers=args.in_d or 11, reuse=args.reuse)
+        tag = f"-w{args.weight:g}" + (f"-in-d{args.in_d}" if args.in_d else "") + ("-reuse" if args.reuse else "")
     if args.batch_size != profiles.PROFILES["default"].batch_size:
         tag += f"-b{args.batch_size}"
     out = args.out or f"runs/explore-{args.variant}{tag}-s{args.seed}"

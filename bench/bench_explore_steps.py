@@ -1,0 +1,67 @@
+"""What a step of `explore_spreads.py`'s variants costs, against the book's step.
+
+    python bench/bench_explore_steps.py [--steps 60] [--variants feature-matching top-k ...]
+
+Each variant changes chapter 2's training step; whether it could replace the book's
+depends on chapter 2's 15-minute budget as much as on its quality. The steps run in
+turn in one process, on the same networks and batches of the `default` profile, with
+the instance noise at its starting level and the grain penalty (and so every
+variant's extra term) at full weight. Prints the median step times and the paired
+ratios against the book's step.
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_noise import timed_ms  # noqa: E402  (bench/, beside this script)
+from explore_spreads import STEPS  # noqa: E402
+
+import mxnet as mx  # noqa: E402
+from mxnet import nd  # noqa: E402
+
+from utils import profiles  # noqa: E402
+from utils.gan import dcgan, training  # noqa: E402
+
+SKIPPED = ("mixed-batch", "pairs")  # these need another D or another batch layout
+
+
+def main() -> int:
+    timed = [name for name in STEPS if name not in SKIPPED]
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--steps", type=int, default=60)
+    ap.add_argument("--variants", nargs="+", choices=timed, default=timed)
+    args = ap.parse_args()
+    p = profiles.PROFILES["default"]
+    G, D = training.build_networks(p, mx.cpu())
+    trainer_g, trainer_d = training.build_trainers(G, D, p)
+    real = nd.random.uniform(-1, 1, (p.batch_size, 3, 64, 64))
+    ways = {"the book's": dcgan.train_step, **{name: STEPS[name] for name in args.variants}}
+    if "feature-matching" in args.variants:
+        ways["feature-matching --reuse"] = functools.partial(STEPS["feature-matching"], reuse=True)
+    times = {name: [] for name in ways}
+    for i in range(args.steps + 2):
+        for name, step in ways.items():
+            z = nd.random.normal(0, 1, (p.batch_size, p.nz, 1, 1))
+            ms = timed_ms(lambda: step(G, D, trainer_g, trainer_d, real, z, p.real_label,
+                                       p.instance_noise, p.grain))
+            if i >= 2:  # the first steps build oneDNN's kernels
+                times[name].append(ms)
+
+    print(f"# default profile: ngf={p.ngf} ndf={p.ndf}, batch {p.batch_size}, {args.steps} steps of each, in turn")
+    book = times["the book's"]
+    for name, ms in times.items():
+        ratio = "" if name == "the book's" else (
+            f"; / the book's: paired median {statistics.median([t / b for t, b in zip(ms, book)]):.3f}, "
+            f"ratio of the sums {sum(ms) / sum(book):.3f}")
+        print(f"{name:>24}: {statistics.median(ms):4.0f} ms a step (median){ratio}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
