@@ -28,6 +28,7 @@ import numpy as np  # noqa: E402
 from mxnet import nd  # noqa: E402
 
 from utils import profiles  # noqa: E402
+from utils.data import to_float  # noqa: E402
 from utils.gan import runs, scorecard, training  # noqa: E402
 from utils.latent import attributes  # noqa: E402
 
@@ -36,9 +37,8 @@ CHUNK = 500
 
 def logits(D, images: np.ndarray) -> np.ndarray:
     """D's logit for each uint8 image (outside autograd: batch norm's running statistics)."""
-    return np.concatenate([
-        D(nd.array(images[i:i + CHUNK].transpose(0, 3, 1, 2).astype(np.float32) / 127.5 - 1)).reshape((-1,)).asnumpy()
-        for i in range(0, len(images), CHUNK)])
+    return np.concatenate([D(nd.array(to_float(images[i:i + CHUNK]))).reshape((-1,)).asnumpy()
+                           for i in range(0, len(images), CHUNK)])
 
 
 def ratio_label_09(logit: np.ndarray) -> np.ndarray:
