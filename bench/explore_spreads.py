@@ -3,7 +3,7 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
 
     python bench/explore_spreads.py VARIANT [--seed S] [--epochs N] [--batch-size B] [--out DIR]
                                     [--weight W] [--pool P] [--grey] [--two-sided] [--grain-times T]
-                                    [--in-d N] [--reuse]
+                                    [--in-d N] [--reuse [--one-draw]]
 
 - book: the `default` recipe itself, unchanged: the baseline for runs on a machine
   (the same recipe and seed trained on another CPU is another draw).
@@ -42,7 +42,8 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   real batch's mean and spread, feature by feature (Salimans et al. 2016 match the
   means; the spreads are what G draws too narrowly). Its weight grows from 0 to
   --weight over the run, as the grain penalty's does. --reuse takes the real
-  batch's features from D's turn instead of a second pass over the real batch.
+  batch's features from D's turn instead of a second pass over the real batch;
+  --one-draw then draws the instance noise once a step, as one-draw does.
 
 Trains without the chapters' cache (checkpoints go to --out, and an interrupted run
 resumes there), then prints chapter 4's measures and G's spread of the four numbers
@@ -282,37 +283,47 @@ def halves(D, layers):
     return _HALVES[key]
 
 
-def d_turn_keeping_features(G, D, trainer_d, real, z, real_label, noise, head, tail):
+def d_turn_keeping_features(G, D, trainer_d, real, z, real_label, noise, head, tail, one_draw=False):
     """d_turn with D called as tail(head(x)) on the real batch: the same loss and
-    update, and also the real batch's features after `head` (before D's update)."""
+    update, and also the real batch's features after `head` (before D's update).
+    With one_draw, one draw of instance noise goes on both batches (one_draw_step's
+    turn); the fakes as D saw them are returned for G's turn. Without, that is None."""
     with autograd.record():
         fake = G(z)
-        features_real = head(dcgan.add_noise(real, noise))
+        if one_draw:
+            shared = nd.random.normal(0, noise, real.shape, ctx=real.context) if noise > 0 else 0
+            seen_real, seen_fake = real + shared, fake + shared
+        else:
+            seen_real, seen_fake = dcgan.add_noise(real, noise), None
+        features_real = head(seen_real)
         out_real = tail(features_real).reshape((-1,))
-        out_fake = D(dcgan.add_noise(fake.detach(), noise)).reshape((-1,))
+        judged = seen_fake.detach() if one_draw else dcgan.add_noise(fake.detach(), noise)
+        out_fake = D(judged).reshape((-1,))
         loss_d = dcgan.bce(out_real, nd.ones_like(out_real) * real_label) + \
             dcgan.bce(out_fake, nd.zeros_like(out_fake))
     loss_d.backward()
     trainer_d.step(real.shape[0])
-    return fake, loss_d, out_real, out_fake, features_real.detach()
+    return fake, seen_fake, loss_d, out_real, out_fake, features_real.detach()
 
 
 def feature_matching_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0, *,
-                          final_weight=1.0, layers=11, reuse=False):
+                          final_weight=1.0, layers=11, reuse=False, one_draw=False):
     """dcgan.train_step with feature_statistics_gap in D's features (its first `layers`
     layers) added to G's loss; the weight grows with the grain weight. With reuse, the
     real batch's features are the ones D's turn computed (before D's update) instead
-    of another pass of D's layers over the real batch: no extra forward pass."""
+    of another pass of D's layers over the real batch: no extra forward pass. With
+    one_draw (needs reuse), the instance noise is drawn once a step, as in
+    one_draw_step."""
     n = real.shape[0]
     weight = final_weight * grain / profiles.PROFILES["default"].grain
     head, tail = halves(D, layers)
     if reuse:
-        fake, loss_d, out_real, out_fake, kept = d_turn_keeping_features(
-            G, D, trainer_d, real, z, real_label, noise, head, tail)
+        fake, seen_fake, loss_d, out_real, out_fake, kept = d_turn_keeping_features(
+            G, D, trainer_d, real, z, real_label, noise, head, tail, one_draw=one_draw)
     else:
         fake, loss_d, out_real, out_fake = d_turn(G, D, trainer_d, real, z, real_label, noise)
     with speed.frozen(D), autograd.record():
-        features_fake = head(dcgan.add_noise(fake, noise))
+        features_fake = head(seen_fake if one_draw else dcgan.add_noise(fake, noise))
         out = tail(features_fake).reshape((-1,))
         loss_g = dcgan.bce(out, nd.ones_like(out))
         if weight:
@@ -356,6 +367,8 @@ def main():
                         help="mode-seeking: the grain penalty also where G has less fine detail than the drawings")
     parser.add_argument("--reuse", action="store_true",
                         help="feature-matching: the real batch's features from D's turn (no extra pass)")
+    parser.add_argument("--one-draw", action="store_true",
+                        help="feature-matching with --reuse: one draw of instance noise a step, as in one-draw")
     parser.add_argument("--out", default=None, help="checkpoint folder (default: runs/explore-VARIANT-sSEED)")
     args = parser.parse_args()
     p = dataclasses.replace(profiles.PROFILES["default"], seed=args.seed, epochs=args.epochs,
@@ -391,8 +404,12 @@ def main():
             (f"-grain{args.grain_times:g}" if args.grain_times != 1 else "") + \
             (f"-in-d{args.in_d}" if args.in_d else "")
     if args.variant == "feature-matching":
-        step = functools.partial(step, final_weight=args.weight, layers=args.in_d or 11, reuse=args.reuse)
-        tag = f"-w{args.weight:g}" + (f"-in-d{args.in_d}" if args.in_d else "") + ("-reuse" if args.reuse else "")
+        if args.one_draw and not args.reuse:
+            parser.error("--one-draw needs --reuse (the real batch's features come from D's turn)")
+        step = functools.partial(step, final_weight=args.weight, layers=args.in_d or 11, reuse=args.reuse,
+                                 one_draw=args.one_draw)
+        tag = f"-w{args.weight:g}" + (f"-in-d{args.in_d}" if args.in_d else "") + ("-reuse" if args.reuse else "") + \
+            ("-one-draw" if args.one_draw else "")
     if args.batch_size != profiles.PROFILES["default"].batch_size:
         tag += f"-b{args.batch_size}"
     out = args.out or f"runs/explore-{args.variant}{tag}-s{args.seed}"
