@@ -14,6 +14,13 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
 - uniform-codes: codes drawn evenly from [-1, 1] (the DCGAN paper's) instead of from
   N(0, 1), everywhere G gets a code: it tests whether the bell shape comes from the
   codes' own shape.
+- mixture-codes: codes drawn from a mixture of --components Gaussians (fixed random
+  centres, each of standard deviation --spread, every number still of variance 1)
+  instead of one, everywhere G gets a code: G's map from codes to faces is
+  continuous, so between a code that draws bangs and one that draws short hair lie
+  codes that draw a fringe half there. With gaps between the mixture's parts, G
+  can change style across a gap where no code is drawn. It tests whether that is
+  why G draws between hair styles.
 - mixed-batch: D judges the real and the fake batch in one call, so its batch norm
   normalises both with the same statistics (the paper's step gives D one batch of
   each, and batch norm then removes each batch's own mean and spread before D's
@@ -99,6 +106,29 @@ def uniform_codes():
         if shape is not None and len(shape) == 4 and tuple(shape[2:]) == (1, 1) and (loc, scale) == (0, 1):
             return nd.random.uniform(-1, 1, shape, ctx=ctx)
         return normal(loc, scale, shape, ctx=ctx, **kw)  # the instance noise stays Gaussian
+
+    nd.random.normal = draw
+
+
+def mixture_centres(components, nz, spread, seed):
+    """The mixture's centres: N(0, 1 - spread^2) each, so that a code's numbers keep variance 1."""
+    return np.random.default_rng(seed + 11).standard_normal((components, nz)) * np.sqrt(1 - spread ** 2)
+
+
+def draw_mixture(rng, n, centres, spread):
+    """n codes (n, nz): a random centre each, plus N(0, spread^2) noise."""
+    picks = rng.integers(len(centres), size=n)
+    return (centres[picks] + spread * rng.standard_normal((n, centres.shape[1]))).astype(np.float32)
+
+
+def mixture_codes(centres, spread, seed):
+    """Make every code G is given (a (batch, nz, 1, 1) N(0, 1) draw) come from the mixture."""
+    normal, rng = nd.random.normal, np.random.default_rng(seed + 12)
+
+    def draw(loc=0, scale=1, shape=None, ctx=None, **kw):
+        if shape is not None and len(shape) == 4 and tuple(shape[2:]) == (1, 1) and (loc, scale) == (0, 1):
+            return nd.array(draw_mixture(rng, shape[0], centres, spread).reshape(shape), ctx=ctx)
+        return normal(loc, scale, shape, ctx=ctx, **kw)  # the instance noise stays as it was
 
     nd.random.normal = draw
 
@@ -350,7 +380,7 @@ def unsure_hair_style(classifier, images, ctx) -> float:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("variant", choices=("book", "batch-std", "uniform-codes", *STEPS))
+    parser.add_argument("variant", choices=("book", "batch-std", "uniform-codes", "mixture-codes", *STEPS))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=profiles.PROFILES["default"].epochs)
     parser.add_argument("--batch-size", type=int, default=profiles.PROFILES["default"].batch_size)
@@ -369,6 +399,9 @@ def main():
                         help="feature-matching: the real batch's features from D's turn (no extra pass)")
     parser.add_argument("--one-draw", action="store_true",
                         help="feature-matching with --reuse: one draw of instance noise a step, as in one-draw")
+    parser.add_argument("--components", type=int, default=16, help="mixture-codes: how many Gaussians")
+    parser.add_argument("--spread", type=float, default=0.5,
+                        help="mixture-codes: each Gaussian's standard deviation (below 1)")
     parser.add_argument("--out", default=None, help="checkpoint folder (default: runs/explore-VARIANT-sSEED)")
     args = parser.parse_args()
     p = dataclasses.replace(profiles.PROFILES["default"], seed=args.seed, epochs=args.epochs,
@@ -378,6 +411,10 @@ def main():
     if args.variant == "uniform-codes":
         uniform_codes()
         draw = lambda rng, n: rng.uniform(-1, 1, (n, p.nz)).astype(np.float32)  # noqa: E731
+    elif args.variant == "mixture-codes":
+        centres = mixture_centres(args.components, p.nz, args.spread, p.seed)
+        mixture_codes(centres, args.spread, p.seed)
+        draw = functools.partial(draw_mixture, centres=centres, spread=args.spread)
     else:
         draw = lambda rng, n: rng.standard_normal((n, p.nz)).astype(np.float32)  # noqa: E731
 
@@ -410,6 +447,8 @@ def main():
                                  one_draw=args.one_draw)
         tag = f"-w{args.weight:g}" + (f"-in-d{args.in_d}" if args.in_d else "") + ("-reuse" if args.reuse else "") + \
             ("-one-draw" if args.one_draw else "")
+    if args.variant == "mixture-codes":
+        tag = f"-k{args.components}-sd{args.spread:g}"
     if args.batch_size != profiles.PROFILES["default"].batch_size:
         tag += f"-b{args.batch_size}"
     out = args.out or f"runs/explore-{args.variant}{tag}-s{args.seed}"
