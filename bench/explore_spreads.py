@@ -3,7 +3,7 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
 
     python bench/explore_spreads.py VARIANT [--seed S] [--epochs N] [--batch-size B] [--out DIR]
                                     [--weight W] [--pool P] [--grey] [--two-sided] [--grain-times T]
-                                    [--in-d N] [--reuse [--one-draw]]
+                                    [--in-d N] [--reuse [--one-draw]] [--mixture K [--spread S]]
 
 - book: the `default` recipe itself, unchanged: the baseline for runs on a machine
   (the same recipe and seed trained on another CPU is another draw).
@@ -14,13 +14,15 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
 - uniform-codes: codes drawn evenly from [-1, 1] (the DCGAN paper's) instead of from
   N(0, 1), everywhere G gets a code: it tests whether the bell shape comes from the
   codes' own shape.
-- mixture-codes: codes drawn from a mixture of --components Gaussians (fixed random
-  centres, each of standard deviation --spread, every number still of variance 1)
-  instead of one, everywhere G gets a code: G's map from codes to faces is
-  continuous, so between a code that draws bangs and one that draws short hair lie
-  codes that draw a fringe half there. With gaps between the mixture's parts, G
+- --mixture K (with any variant): codes drawn from a mixture of K Gaussians (fixed
+  random centres, each of standard deviation --spread, every number still of
+  variance 1) instead of one, everywhere G gets a code: G's map from codes to faces
+  is continuous, so between a code that draws bangs and one that draws short hair
+  lie codes that draw a fringe half there. With gaps between the mixture's parts, G
   can change style across a gap where no code is drawn. It tests whether that is
-  why G draws between hair styles.
+  why G draws between hair styles. (With far fewer parts than a batch has faces,
+  a batch of fakes holds near-twins, and D, whose batch norm normalises each batch
+  by its own statistics, is fooled from the first steps.)
 - mixed-batch: D judges the real and the fake batch in one call, so its batch norm
   normalises both with the same statistics (the paper's step gives D one batch of
   each, and batch norm then removes each batch's own mean and spread before D's
@@ -380,7 +382,7 @@ def unsure_hair_style(classifier, images, ctx) -> float:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("variant", choices=("book", "batch-std", "uniform-codes", "mixture-codes", *STEPS))
+    parser.add_argument("variant", choices=("book", "batch-std", "uniform-codes", *STEPS))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=profiles.PROFILES["default"].epochs)
     parser.add_argument("--batch-size", type=int, default=profiles.PROFILES["default"].batch_size)
@@ -399,20 +401,23 @@ def main():
                         help="feature-matching: the real batch's features from D's turn (no extra pass)")
     parser.add_argument("--one-draw", action="store_true",
                         help="feature-matching with --reuse: one draw of instance noise a step, as in one-draw")
-    parser.add_argument("--components", type=int, default=16, help="mixture-codes: how many Gaussians")
+    parser.add_argument("--mixture", type=int, default=0,
+                        help="codes from a mixture of this many Gaussians (0: one Gaussian, the book's)")
     parser.add_argument("--spread", type=float, default=0.5,
-                        help="mixture-codes: each Gaussian's standard deviation (below 1)")
+                        help="--mixture: each Gaussian's standard deviation (below 1)")
     parser.add_argument("--out", default=None, help="checkpoint folder (default: runs/explore-VARIANT-sSEED)")
     args = parser.parse_args()
     p = dataclasses.replace(profiles.PROFILES["default"], seed=args.seed, epochs=args.epochs,
                             batch_size=args.batch_size)
     ctx = mx.cpu()
     rng = np.random.default_rng(p.seed)
+    if args.variant == "uniform-codes" and args.mixture:
+        parser.error("uniform-codes and --mixture each replace the codes: choose one")
     if args.variant == "uniform-codes":
         uniform_codes()
         draw = lambda rng, n: rng.uniform(-1, 1, (n, p.nz)).astype(np.float32)  # noqa: E731
-    elif args.variant == "mixture-codes":
-        centres = mixture_centres(args.components, p.nz, args.spread, p.seed)
+    elif args.mixture:
+        centres = mixture_centres(args.mixture, p.nz, args.spread, p.seed)
         mixture_codes(centres, args.spread, p.seed)
         draw = functools.partial(draw_mixture, centres=centres, spread=args.spread)
     else:
@@ -447,8 +452,8 @@ def main():
                                  one_draw=args.one_draw)
         tag = f"-w{args.weight:g}" + (f"-in-d{args.in_d}" if args.in_d else "") + ("-reuse" if args.reuse else "") + \
             ("-one-draw" if args.one_draw else "")
-    if args.variant == "mixture-codes":
-        tag = f"-k{args.components}-sd{args.spread:g}"
+    if args.mixture:
+        tag += f"-mix{args.mixture}-sd{args.spread:g}"
     if args.batch_size != profiles.PROFILES["default"].batch_size:
         tag += f"-b{args.batch_size}"
     out = args.out or f"runs/explore-{args.variant}{tag}-s{args.seed}"
