@@ -100,16 +100,23 @@ def batch_std_discriminator(ndf):
     return D
 
 
-def uniform_codes():
-    """Make every code G is given (a (batch, nz, 1, 1) N(0, 1) draw) come from U(-1, 1)."""
+def replace_codes(draw_codes):
+    """Make every code G is given (a (batch, nz, 1, 1) N(0, 1) draw: in training, in
+    the refresh of the average's batch-norm statistics) come from draw_codes(shape,
+    ctx) instead. Other normal draws (the instance noise) stay as they were."""
     normal = nd.random.normal
 
     def draw(loc=0, scale=1, shape=None, ctx=None, **kw):
         if shape is not None and len(shape) == 4 and tuple(shape[2:]) == (1, 1) and (loc, scale) == (0, 1):
-            return nd.random.uniform(-1, 1, shape, ctx=ctx)
-        return normal(loc, scale, shape, ctx=ctx, **kw)  # the instance noise stays Gaussian
+            return draw_codes(shape, ctx)
+        return normal(loc, scale, shape, ctx=ctx, **kw)
 
     nd.random.normal = draw
+
+
+def uniform_codes():
+    """Every code G is given from U(-1, 1)."""
+    replace_codes(lambda shape, ctx: nd.random.uniform(-1, 1, shape, ctx=ctx))
 
 
 def mixture_centres(components, nz, spread, seed):
@@ -124,15 +131,9 @@ def draw_mixture(rng, n, centres, spread):
 
 
 def mixture_codes(centres, spread, seed):
-    """Make every code G is given (a (batch, nz, 1, 1) N(0, 1) draw) come from the mixture."""
-    normal, rng = nd.random.normal, np.random.default_rng(seed + 12)
-
-    def draw(loc=0, scale=1, shape=None, ctx=None, **kw):
-        if shape is not None and len(shape) == 4 and tuple(shape[2:]) == (1, 1) and (loc, scale) == (0, 1):
-            return nd.array(draw_mixture(rng, shape[0], centres, spread).reshape(shape), ctx=ctx)
-        return normal(loc, scale, shape, ctx=ctx, **kw)  # the instance noise stays as it was
-
-    nd.random.normal = draw
+    """Every code G is given from the mixture."""
+    rng = np.random.default_rng(seed + 12)
+    replace_codes(lambda shape, ctx: nd.array(draw_mixture(rng, shape[0], centres, spread).reshape(shape), ctx=ctx))
 
 
 def mixed_batch_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0):
