@@ -269,16 +269,21 @@ def mode_seeking_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise
     return dcgan.step_stats(loss_d, loss_g, out_real, out_fake)
 
 
+def with_shared_noise(real, fake, noise):
+    """The real and the fake batch with one draw of instance noise added to both."""
+    if noise <= 0:
+        return real, fake
+    shared = nd.random.normal(0, noise, real.shape, ctx=real.context)
+    return real + shared, fake + shared
+
+
 def one_draw_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0):
     """dcgan.train_step with one draw of instance noise a step, on both batches, and G's
     turn judging the fakes as D saw them (the book's step draws three times)."""
     n = real.shape[0]
     with autograd.record():
         fake = G(z)
-        seen_real, seen_fake = real, fake
-        if noise > 0:
-            shared = nd.random.normal(0, noise, real.shape, ctx=real.context)
-            seen_real, seen_fake = real + shared, fake + shared
+        seen_real, seen_fake = with_shared_noise(real, fake, noise)
         loss_d, out_real, out_fake = dcgan.d_loss(D, seen_real, seen_fake, real_label)  # noise already on
     loss_d.backward()
     trainer_d.step(n)
@@ -324,8 +329,7 @@ def d_turn_keeping_features(G, D, trainer_d, real, z, real_label, noise, head, t
     with autograd.record():
         fake = G(z)
         if one_draw:
-            shared = nd.random.normal(0, noise, real.shape, ctx=real.context) if noise > 0 else 0
-            seen_real, seen_fake = real + shared, fake + shared
+            seen_real, seen_fake = with_shared_noise(real, fake, noise)
         else:
             seen_real, seen_fake = dcgan.add_noise(real, noise), None
         features_real = head(seen_real)
@@ -446,9 +450,9 @@ def main():
             ("-two-sided" if args.two_sided else "") + \
             (f"-grain{args.grain_times:g}" if args.grain_times != 1 else "") + \
             (f"-in-d{args.in_d}" if args.in_d else "")
+    if args.one_draw and (args.variant != "feature-matching" or not args.reuse):
+        parser.error("--one-draw goes with feature-matching --reuse (the variant one-draw is its own)")
     if args.variant == "feature-matching":
-        if args.one_draw and not args.reuse:
-            parser.error("--one-draw needs --reuse (the real batch's features come from D's turn)")
         step = functools.partial(step, final_weight=args.weight, layers=args.in_d or 11, reuse=args.reuse,
                                  one_draw=args.one_draw)
         tag = f"-w{args.weight:g}" + (f"-in-d{args.in_d}" if args.in_d else "") + ("-reuse" if args.reuse else "") + \
