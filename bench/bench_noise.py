@@ -2,20 +2,20 @@
 
     python bench/bench_noise.py [--steps 60] [--batch-size B]
 
-Chapter 2's `add_noise` draws Gaussian noise with `nd.random.normal`, the usual
-choice. MXNet's CPU build draws uniform numbers several times faster, so three
-cheaper kinds are timed beside it: the same Gaussian noise made from uniform draws
-(Box-Muller), Gaussian noise read at random offsets from a bank drawn once (the
-draws are no longer independent), and uniform noise of the same standard deviation
-(a different distribution). A fifth way draws less often: one Gaussian draw a step,
-on the real and the fake batch, with G's turn judging the fakes as D saw them
-(`explore_spreads.py one-draw`). All in one process and in turn, so that other load
-on the machine hits them alike:
+Chapter 2's step draws its Gaussian instance noise once a step, with
+`nd.random.normal`, and puts the same draw on the real and the fake batch. It was
+first written with a fresh draw for each of D's three looks (`explore_spreads.py
+three-draws`); that step is the baseline here. MXNet's CPU build draws uniform
+numbers several times faster, so three cheaper kinds are timed in it beside Gaussian
+draws: the same Gaussian noise made from uniform draws (Box-Muller), Gaussian noise
+read at random offsets from a bank drawn once (the draws are no longer independent),
+and uniform noise of the same standard deviation (a different distribution). All in
+one process and in turn, so that other load on the machine hits them alike:
 1. one draw of noise the size of a batch of images (B x 3 x 64 x 64), added to it;
-2. a whole `dcgan.train_step` of the `default` profile's networks, with the noise
-   at the profile's starting level and the grain penalty on, with each kind of
-   noise, and the one-draw step (the same networks: the difference is the noise alone).
-Prints the medians and the paired ratios of the steps against the book's.
+2. a whole three-draw step of the `default` profile's networks, with the noise at
+   the profile's starting level and the grain penalty on, with each kind of noise,
+   and the book's step, one draw (the same networks: the difference is the noise alone).
+Prints the medians and the paired ratios of the steps against the three-draw step.
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from mxnet import nd
 
 from utils import profiles
 from utils.gan import dcgan, training
-from explore_spreads import one_draw_step  # noqa: E402  (bench/, beside this script)
+import explore_spreads  # noqa: E402  (bench/, beside this script)
 
 
 def box_muller_noise(x, std):
@@ -73,13 +73,13 @@ def uniform_noise(x, std):
 
 @contextmanager
 def noise_kind(add_noise):
-    """dcgan's steps use `add_noise` inside the block."""
-    book = dcgan.add_noise
-    dcgan.add_noise = add_noise
+    """The three-draw step uses `add_noise` inside the block."""
+    earlier = explore_spreads.noisy
+    explore_spreads.noisy = add_noise
     try:
         yield
     finally:
-        dcgan.add_noise = book
+        explore_spreads.noisy = earlier
 
 
 def timed_ms(fn) -> float:
@@ -97,7 +97,7 @@ def main():
     args = ap.parse_args()
     p = dataclasses.replace(profiles.PROFILES["default"], batch_size=args.batch_size)
     x = nd.zeros((p.batch_size, 3, 64, 64))
-    kinds = {"gaussian (the book's)": dcgan.add_noise, "gaussian, Box-Muller": box_muller_noise,
+    kinds = {"gaussian": explore_spreads.noisy, "gaussian, Box-Muller": box_muller_noise,
              "gaussian, from a bank": BankNoise(x.size), "uniform": uniform_noise}
 
     draws = {name: [] for name in kinds}
@@ -110,8 +110,8 @@ def main():
     G, D = training.build_networks(p, mx.cpu())
     trainer_g, trainer_d = training.build_trainers(G, D, p)
     real = nd.random.uniform(-1, 1, x.shape)
-    ways = {name: (dcgan.train_step, add) for name, add in kinds.items()}
-    ways["one gaussian draw a step"] = (one_draw_step, dcgan.add_noise)
+    ways = {name: (explore_spreads.three_draws_step, add) for name, add in kinds.items()}
+    ways["one gaussian draw a step (the book's)"] = (dcgan.train_step, explore_spreads.noisy)
     steps = {name: [] for name in ways}
     for i in range(args.steps + 2):
         for name, (step, add) in ways.items():
@@ -126,11 +126,11 @@ def main():
           f"{p.instance_noise}, {args.steps} of each, in turn")
     for name in ways:
         draw = f"one draw {statistics.median(draws[name]):5.1f} ms, " if name in draws else ""
-        print(f"{name:>24}: {draw}one training step {statistics.median(steps[name]):4.0f} ms (medians)")
-    gauss = steps["gaussian (the book's)"]
+        print(f"{name:>38}: {draw}one training step {statistics.median(steps[name]):4.0f} ms (medians)")
+    gauss = steps["gaussian"]
     for name in list(ways)[1:]:
         other = steps[name]
-        print(f"{name} / gaussian (the book's), whole steps: paired median "
+        print(f"{name} / gaussian, three draws a step, whole steps: paired median "
               f"{statistics.median([o / g for o, g in zip(other, gauss)]):.3f}, "
               f"ratio of the sums {sum(other) / sum(gauss):.3f}")
 

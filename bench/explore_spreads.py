@@ -7,6 +7,11 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
 
 - book: the `default` recipe itself, unchanged: the baseline for runs on a machine
   (the same recipe and seed trained on another CPU is another draw).
+- three-draws: the book's step as it was before it drew its instance noise once a
+  step: a fresh draw for each of D's three looks (the real batch, the fakes in D's
+  turn, the fakes in G's turn). With --batch-size 64 it is the `book` of rounds 1-14
+  in results/recipes_exploration_*; the variants below (but feature-matching
+  --one-draw) are built on it, as they were then.
 - batch-std: D gets one more feature map before its last layer, the standard
   deviation of every feature across the batch averaged into one number (Karras et
   al. 2018). Not the paper's layers: it tests whether D misses G's narrow spreads
@@ -42,17 +47,13 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   their grey levels only; --two-sided makes the grain penalty hold G's fine detail
   up to the drawings' as well as down, and --grain-times T weighs it T times more;
   --in-d N compares the faces in the features of D's first N layers instead.
-- one-draw: the instance noise drawn once a step instead of once for each of D's
-  three looks: the same draw on the real and the fake batch, and G's turn sees the
-  fakes as D saw them. About a fifth cheaper a step on a CPU, which lets batches of
-  32 (--batch-size 32: twice the updates) fit chapter 2's budget.
 - feature-matching: G's loss also asks the fake batch's features in D's last
   hidden layer (before the logit, or after D's first --in-d N layers) to have the
   real batch's mean and spread, feature by feature (Salimans et al. 2016 match the
   means; the spreads are what G draws too narrowly). Its weight grows from 0 to
   --weight over the run, as the grain penalty's does. --reuse takes the real
   batch's features from D's turn instead of a second pass over the real batch;
-  --one-draw then draws the instance noise once a step, as one-draw does.
+  --one-draw then draws the instance noise once a step, as the book's step does.
 
 Trains without the chapters' cache (checkpoints go to --out, and an interrupted run
 resumes there), then prints chapter 4's measures and G's spread of the four numbers
@@ -136,19 +137,37 @@ def mixture_codes(centres, spread, seed):
     replace_codes(lambda shape, ctx: nd.array(draw_mixture(rng, shape[0], centres, spread).reshape(shape), ctx=ctx))
 
 
+def noisy(x, std):
+    """Instance noise as the book's step first drew it: a fresh draw for each batch D sees."""
+    return x + nd.random.normal(0, std, x.shape, ctx=x.context) if std > 0 else x
+
+
+def three_draws_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0):
+    """dcgan.train_step as it was before it drew its instance noise once a step: a fresh
+    draw on the real batch, on the fakes in D's turn and on the fakes in G's turn."""
+    fake, loss_d, out_real, out_fake = d_turn(G, D, trainer_d, real, z, real_label, noise)
+    with speed.frozen(D), autograd.record():
+        loss_g = dcgan.g_loss(D, noisy(fake, noise))
+        if grain:
+            loss_g = loss_g + grain * dcgan.grain_penalty(fake, real)
+    loss_g.backward()
+    trainer_g.step(real.shape[0])
+    return dcgan.step_stats(loss_d, loss_g, out_real, out_fake)
+
+
 def mixed_batch_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0):
     """dcgan.train_step with D called once on real and fake together, in both turns."""
     n = real.shape[0]
     with autograd.record():
         fake = G(z)
-        out = D(dcgan.add_noise(nd.concat(real, fake.detach(), dim=0), noise)).reshape((-1,))
+        out = D(noisy(nd.concat(real, fake.detach(), dim=0), noise)).reshape((-1,))
         out_real, out_fake = out[:n], out[n:]
         loss_d = (dcgan.bce(out_real, nd.ones_like(out_real) * real_label)
                   + dcgan.bce(out_fake, nd.zeros_like(out_fake)))
     loss_d.backward()
     trainer_d.step(n)
     with speed.frozen(D), autograd.record():
-        out = D(dcgan.add_noise(nd.concat(real, fake, dim=0), noise)).reshape((-1,))[n:]
+        out = D(noisy(nd.concat(real, fake, dim=0), noise)).reshape((-1,))[n:]
         loss_g = dcgan.bce(out, nd.ones_like(out))
         if grain:
             loss_g = loss_g + grain * dcgan.grain_penalty(fake, real)
@@ -168,14 +187,14 @@ def pairs_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, g
     n = real.shape[0]
     with autograd.record():
         fake = G(z)
-        out_real = D(pair(dcgan.add_noise(real, noise))).reshape((-1,))
-        out_fake = D(pair(dcgan.add_noise(fake.detach(), noise))).reshape((-1,))
+        out_real = D(pair(noisy(real, noise))).reshape((-1,))
+        out_fake = D(pair(noisy(fake.detach(), noise))).reshape((-1,))
         loss_d = (dcgan.bce(out_real, nd.ones_like(out_real) * real_label)
                   + dcgan.bce(out_fake, nd.zeros_like(out_fake)))
     loss_d.backward()
     trainer_d.step(n // 2)
     with speed.frozen(D), autograd.record():
-        out = D(pair(dcgan.add_noise(fake, noise))).reshape((-1,))
+        out = D(pair(noisy(fake, noise))).reshape((-1,))
         loss_g = nd.repeat(dcgan.bce(out, nd.ones_like(out)), 2)
         if grain:
             loss_g = loss_g + grain * dcgan.grain_penalty(fake, real)
@@ -185,10 +204,10 @@ def pairs_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, g
 
 
 def d_turn(G, D, trainer_d, real, z, real_label, noise):
-    """D's turn of dcgan.train_step, unchanged: returns G's fakes, D's loss and logits."""
+    """D's turn of three_draws_step: returns G's fakes, D's loss and logits."""
     with autograd.record():
         fake = G(z)
-        loss_d, out_real, out_fake = dcgan.d_loss(D, real, fake, real_label, noise)
+        loss_d, out_real, out_fake = dcgan.d_loss(D, noisy(real, noise), noisy(fake, noise), real_label)
     loss_d.backward()
     trainer_d.step(real.shape[0])
     return fake, loss_d, out_real, out_fake
@@ -208,7 +227,7 @@ def top_k_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, g
     k = max(1, round(n * top_k_share(grain, profiles.PROFILES["default"].grain)))
     fake, loss_d, out_real, out_fake = d_turn(G, D, trainer_d, real, z, real_label, noise)
     with speed.frozen(D), autograd.record():
-        out = D(dcgan.add_noise(fake, noise)).reshape((-1,))
+        out = D(noisy(fake, noise)).reshape((-1,))
         kept = nd.topk(out.detach(), k=k, ret_typ="mask")  # 1 for the k highest logits
         loss_g = dcgan.bce(out, nd.ones_like(out)) * kept * (n / k)
         if grain:
@@ -258,39 +277,12 @@ def mode_seeking_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise
     weight = final_weight * grain / profiles.PROFILES["default"].grain
     fake, loss_d, out_real, out_fake = d_turn(G, D, trainer_d, real, z, real_label, noise)
     with speed.frozen(D), autograd.record():
-        loss_g = dcgan.g_loss(D, fake, noise)
+        loss_g = dcgan.g_loss(D, noisy(fake, noise))
         if weight:
             loss_g = loss_g + weight * mode_seeking_penalty(fake, z, pool, grey, features)
         if grain:
             penalty = two_sided_grain_penalty if two_sided else dcgan.grain_penalty
             loss_g = loss_g + grain_times * grain * penalty(fake, real)
-    loss_g.backward()
-    trainer_g.step(n)
-    return dcgan.step_stats(loss_d, loss_g, out_real, out_fake)
-
-
-def with_shared_noise(real, fake, noise):
-    """The real and the fake batch with one draw of instance noise added to both."""
-    if noise <= 0:
-        return real, fake
-    shared = nd.random.normal(0, noise, real.shape, ctx=real.context)
-    return real + shared, fake + shared
-
-
-def one_draw_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0):
-    """dcgan.train_step with one draw of instance noise a step, on both batches, and G's
-    turn judging the fakes as D saw them (the book's step draws three times)."""
-    n = real.shape[0]
-    with autograd.record():
-        fake = G(z)
-        seen_real, seen_fake = with_shared_noise(real, fake, noise)
-        loss_d, out_real, out_fake = dcgan.d_loss(D, seen_real, seen_fake, real_label)  # noise already on
-    loss_d.backward()
-    trainer_d.step(n)
-    with speed.frozen(D), autograd.record():
-        loss_g = dcgan.g_loss(D, seen_fake)
-        if grain:
-            loss_g = loss_g + grain * dcgan.grain_penalty(fake, real)
     loss_g.backward()
     trainer_g.step(n)
     return dcgan.step_stats(loss_d, loss_g, out_real, out_fake)
@@ -324,17 +316,17 @@ def halves(D, layers):
 def d_turn_keeping_features(G, D, trainer_d, real, z, real_label, noise, head, tail, one_draw=False):
     """d_turn with D called as tail(head(x)) on the real batch: the same loss and
     update, and also the real batch's features after `head` (before D's update).
-    With one_draw, one draw of instance noise goes on both batches (one_draw_step's
+    With one_draw, one draw of instance noise goes on both batches (the book's step's
     turn); the fakes as D saw them are returned for G's turn. Without, that is None."""
     with autograd.record():
         fake = G(z)
         if one_draw:
-            seen_real, seen_fake = with_shared_noise(real, fake, noise)
+            seen_real, seen_fake = dcgan.add_noise(real, fake, noise)
         else:
-            seen_real, seen_fake = dcgan.add_noise(real, noise), None
+            seen_real, seen_fake = noisy(real, noise), None
         features_real = head(seen_real)
         out_real = tail(features_real).reshape((-1,))
-        judged = seen_fake.detach() if one_draw else dcgan.add_noise(fake.detach(), noise)
+        judged = seen_fake.detach() if one_draw else noisy(fake.detach(), noise)
         out_fake = D(judged).reshape((-1,))
         loss_d = dcgan.bce(out_real, nd.ones_like(out_real) * real_label) + \
             dcgan.bce(out_fake, nd.zeros_like(out_fake))
@@ -349,8 +341,8 @@ def feature_matching_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, n
     layers) added to G's loss; the weight grows with the grain weight. With reuse, the
     real batch's features are the ones D's turn computed (before D's update) instead
     of another pass of D's layers over the real batch: no extra forward pass. With
-    one_draw (needs reuse), the instance noise is drawn once a step, as in
-    one_draw_step."""
+    one_draw (needs reuse), the instance noise is drawn once a step, as in the
+    book's step."""
     n = real.shape[0]
     weight = final_weight * grain / profiles.PROFILES["default"].grain
     head, tail = halves(D, layers)
@@ -360,11 +352,11 @@ def feature_matching_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, n
     else:
         fake, loss_d, out_real, out_fake = d_turn(G, D, trainer_d, real, z, real_label, noise)
     with speed.frozen(D), autograd.record():
-        features_fake = head(seen_fake if one_draw else dcgan.add_noise(fake, noise))
+        features_fake = head(seen_fake if one_draw else noisy(fake, noise))
         out = tail(features_fake).reshape((-1,))
         loss_g = dcgan.bce(out, nd.ones_like(out))
         if weight:
-            features_real = kept if reuse else head(dcgan.add_noise(real, noise)).detach()
+            features_real = kept if reuse else head(noisy(real, noise)).detach()
             loss_g = loss_g + weight * feature_statistics_gap(features_fake, features_real)
         if grain:
             loss_g = loss_g + grain * dcgan.grain_penalty(fake, real)
@@ -374,7 +366,7 @@ def feature_matching_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, n
 
 
 STEPS = {"mixed-batch": mixed_batch_step, "pairs": pairs_step, "top-k": top_k_step,
-         "mode-seeking": mode_seeking_step, "one-draw": one_draw_step,
+         "mode-seeking": mode_seeking_step, "three-draws": three_draws_step,
          "feature-matching": feature_matching_step}
 
 
@@ -405,7 +397,7 @@ def main():
     parser.add_argument("--reuse", action="store_true",
                         help="feature-matching: the real batch's features from D's turn (no extra pass)")
     parser.add_argument("--one-draw", action="store_true",
-                        help="feature-matching with --reuse: one draw of instance noise a step, as in one-draw")
+                        help="feature-matching with --reuse: one draw of instance noise a step, as in the book's step")
     parser.add_argument("--mixture", type=int, default=0,
                         help="codes from a mixture of this many Gaussians (0: one Gaussian, the book's)")
     parser.add_argument("--spread", type=float, default=0.5,
@@ -451,7 +443,7 @@ def main():
             (f"-grain{args.grain_times:g}" if args.grain_times != 1 else "") + \
             (f"-in-d{args.in_d}" if args.in_d else "")
     if args.one_draw and (args.variant != "feature-matching" or not args.reuse):
-        parser.error("--one-draw goes with feature-matching --reuse (the variant one-draw is its own)")
+        parser.error("--one-draw goes with feature-matching --reuse (the book's step draws once already)")
     if args.variant == "feature-matching":
         step = functools.partial(step, final_weight=args.weight, layers=args.in_d or 11, reuse=args.reuse,
                                  one_draw=args.one_draw)

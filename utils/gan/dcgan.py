@@ -63,22 +63,26 @@ def new_trainers(G, D, lr_g=2e-4, lr_d=2e-4, beta1=0.5):
 bce = gluon.loss.SigmoidBinaryCrossEntropyLoss()  # sigmoid + cross-entropy, on logits
 
 
-def add_noise(x, std):
-    """Instance noise: Gaussian noise of standard deviation std on what D sees."""
-    return x + nd.random.normal(0, std, x.shape, ctx=x.context) if std > 0 else x
+def add_noise(real, fake, std):
+    """Instance noise: one draw of Gaussian noise (standard deviation std), added to
+    the real and the fake batch alike."""
+    if std <= 0:
+        return real, fake
+    noise = nd.random.normal(0, std, real.shape, ctx=real.context)
+    return real + noise, fake + noise
 
 
-def d_loss(D, real, fake, real_label=1.0, noise=0.0):
+def d_loss(D, real, fake, real_label=1.0):
     """D's loss: real images towards real_label, G's towards 0; and D's logits."""
-    out_real = D(add_noise(real, noise)).reshape((-1,))
-    out_fake = D(add_noise(fake.detach(), noise)).reshape((-1,))  # detach: D's loss stops at G
+    out_real = D(real).reshape((-1,))
+    out_fake = D(fake.detach()).reshape((-1,))  # detach: D's loss stops at G
     loss = bce(out_real, nd.ones_like(out_real) * real_label) + bce(out_fake, nd.zeros_like(out_fake))
     return loss, out_real, out_fake
 
 
-def g_loss(D, fake, noise=0.0):
+def g_loss(D, fake):
     """G's non-saturating loss, -log D(G(z)): its fakes towards the label 1."""
-    out = D(add_noise(fake, noise)).reshape((-1,))
+    out = D(fake).reshape((-1,))
     return bce(out, nd.ones_like(out))
 
 
@@ -94,11 +98,12 @@ def train_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, g
     device: reading it would make MXNet wait)."""
     with autograd.record():
         fake = G(z)
-        loss_d, out_real, out_fake = d_loss(D, real, fake, real_label, noise)
+        seen_real, seen_fake = add_noise(real, fake, noise)  # what D sees
+        loss_d, out_real, out_fake = d_loss(D, seen_real, seen_fake, real_label)
     loss_d.backward()
     trainer_d.step(real.shape[0])
     with frozen(D), autograd.record():  # G's turn: gradients through D, not for D
-        loss_g = g_loss(D, fake, noise)
+        loss_g = g_loss(D, seen_fake)  # the fakes as D saw them
         if grain:  # the grain penalty, a change to the paper's recipe (below)
             loss_g = loss_g + grain * grain_penalty(fake, real)
     loss_g.backward()
@@ -122,13 +127,13 @@ def update_average(G_avg, G, decay):
             a[:] = decay * a + (1 - decay) * w
 
 
-def refresh_batch_stats(G, nz, ctx, rounds=20, batch=64):
+def refresh_batch_stats(G, nz, ctx, rounds=50, batch=64):
     """Bring G's batch-norm running statistics to those of the weights it has now.
     MXNet updates them in the backward pass of a recorded call, so each round is a
     call and a backward to the codes (G's weights are frozen: they do not change).
-    Each round keeps 0.9 of the old statistics (batch norm's momentum): 20 rounds
-    leave 12% of them, enough after an epoch's small change of the average (the
-    engine refreshes after every epoch), too little for a fresh network's."""
+    Each round keeps 0.9 of the old statistics (batch norm's momentum): 50 rounds
+    leave 0.5% of them, little enough even after the first epoch, when the average
+    has moved far from the starting weights."""
     for _ in range(rounds):
         z = nd.random.normal(0, 1, (batch, nz, 1, 1), ctx=ctx)
         z.attach_grad()

@@ -76,11 +76,12 @@ def parallel_step(G, D, trainer_g, trainer_d, reals, zs, real_label=1.0, noise=0
     n = sum(real.shape[0] for real in reals)
     with autograd.record():
         fakes = [G(z) for z in zs]
-        parts = [dcgan.d_loss(D, real, fake, real_label, noise) for real, fake in zip(reals, fakes)]
+        seen = [dcgan.add_noise(real, fake, noise) for real, fake in zip(reals, fakes)]
+        parts = [dcgan.d_loss(D, seen_real, seen_fake, real_label) for seen_real, seen_fake in seen]
     autograd.backward([loss for loss, _, _ in parts])
     trainer_d.step(n)
     with frozen(D), autograd.record():
-        losses_g = [dcgan.g_loss(D, fake, noise) for fake in fakes]
+        losses_g = [dcgan.g_loss(D, seen_fake) for _, seen_fake in seen]
         if grain:
             losses_g = [loss + grain * dcgan.grain_penalty(fake, real)
                         for loss, fake, real in zip(losses_g, fakes, reals)]

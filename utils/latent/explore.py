@@ -195,7 +195,9 @@ def direction_frames(G, net, z: np.ndarray, d: np.ndarray, amounts, ctx, label: 
 
 
 def direction_slider(images: np.ndarray, amounts, scores, label: str = "smiling",
-                     zoom: int = 2) -> FrameSlider:
-    """A slider over the steps along a direction; each caption shows the score."""
+                     zoom: int = 2, start: int | None = None) -> FrameSlider:
+    """A slider over the steps along a direction; each caption shows the score. It
+    opens on frame `start` (default: the last)."""
     return FrameSlider([image_jpeg(img, zoom=zoom) for img in images],
-                       direction_captions(amounts, scores, label), description="step", fmt="jpeg")
+                       direction_captions(amounts, scores, label), description="step", fmt="jpeg",
+                       start=start)
