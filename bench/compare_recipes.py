@@ -40,7 +40,7 @@ DEFAULT = profiles.PROFILES["default"]
 # "sampled" = what the run samples from, "last" = G's own last weights, not their
 # average, from the same run)
 RECIPES = {
-    "before": ("the earlier default: the paper's learning rates, no average, 12 epochs",
+    "before": ("the earlier default: the paper's learning rates, no average, 12 epochs of 64",
                profiles.earlier_recipe, "sampled"),
     "+ average": ("the earlier default, sampling from the moving average of G's weights",
                   lambda p: dataclasses.replace(profiles.earlier_recipe(p), ema=DEFAULT.ema), "sampled"),
