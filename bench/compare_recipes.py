@@ -48,6 +48,9 @@ RECIPES = {
                               lambda p: dataclasses.replace(p, grain=0.0), "sampled"),
     "now, G's last weights": ("the profile as it is now, G itself instead of the average",
                               lambda p: p, "last"),
+    "now, shorter average": ("the profile as it is now with an average of shorter memory (ema 0.99): "
+                             "the same training, since only the samples come from the average",
+                             lambda p: dataclasses.replace(p, ema=0.99), "sampled"),
     "now": ("the profile as it is now", lambda p: p, "sampled"),
 }
 
