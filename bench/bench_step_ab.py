@@ -1,18 +1,24 @@
 """One lever, measured on whole training steps taken in turn in one process.
 
-    python bench/bench_step_ab.py [--width 64 64] [--steps 40]
+    python bench/bench_step_ab.py [--lever plain-ends|frozen] [--width 64 64] [--steps 40]
 
-Builds the networks twice, the way `training.build_networks` does on a CPU: once as
-the book builds them ("book"), and once with G's first and D's last layer left as
-oneDNN convolutions ("plain ends"), the rule before those two layers became matrix
-products (`matmul_conv`: their kernel covers the whole picture). Then it alternates
-one `dcgan.train_step` of each, so that other load on this noisy machine hits
-both alike, and prints the medians and the paired ratio. Between separate runs this
-machine's speed drifts by 10% and more, more than the lever; pairs do not.
+Builds the networks twice, the way `training.build_networks` does on a CPU, once as
+the book builds them ("book") and once without one lever:
+- plain-ends: G's first and D's last layer left as oneDNN convolutions ("plain
+  ends"), the rule before those two layers became matrix products (`matmul_conv`:
+  their kernel covers the whole picture);
+- frozen: G's turn computes D's weight gradients too ("D not frozen"), as a step
+  without `frozen(D)` would (the book's step skips them: G needs the gradient
+  through D, not D's own).
+Then it alternates one `dcgan.train_step` of each (batches of the `default`
+profile's size), so that other load on this noisy machine hits both alike, and
+prints the medians and the paired ratio. Between separate runs this machine's speed
+drifts by 10% and more, more than the lever; pairs do not.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import statistics
 import time
@@ -44,29 +50,34 @@ def build(p, whole_picture_as_matmul: bool):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--lever", choices=("plain-ends", "frozen"), default="plain-ends")
     ap.add_argument("--width", type=int, nargs=2, default=[64, 64], metavar=("NGF", "NDF"))
     ap.add_argument("--steps", type=int, default=40)
     args = ap.parse_args()
     p = dataclasses.replace(profiles.PROFILES["default"], ngf=args.width[0], ndf=args.width[1],
                             real_label=1.0, instance_noise=0.0)
-    variants = {"book": build(p, True), "plain ends": build(p, False)}
+    other = "plain ends" if args.lever == "plain-ends" else "D not frozen"
+    variants = {"book": build(p, True), other: build(p, args.lever == "frozen")}
+    book_frozen = dcgan.frozen
     real = nd.random.uniform(-1, 1, (p.batch_size, 3, 64, 64))
     times = {name: [] for name in variants}
     for i in range(args.steps + 2):
         for name, (G, D, trainer_g, trainer_d) in variants.items():
+            dcgan.frozen = (lambda net: contextlib.nullcontext()) if name == "D not frozen" else book_frozen
             nd.waitall()
             t = time.perf_counter()
             dcgan.train_step(G, D, trainer_g, trainer_d, real,
-                                nd.random.normal(0, 1, (p.batch_size, p.nz, 1, 1)))
+                             nd.random.normal(0, 1, (p.batch_size, p.nz, 1, 1)))
             nd.waitall()
+            dcgan.frozen = book_frozen
             if i >= 2:  # the first steps build oneDNN's kernels
                 times[name].append(1000 * (time.perf_counter() - t))
-    book, plain = times["book"], times["plain ends"]
+    book, plain = times["book"], times[other]
     print(f"# ngf={p.ngf} ndf={p.ndf}, batch {p.batch_size}, {args.steps} steps of each, in turn")
     for name, t in times.items():
-        print(f"{name:>10}: median {statistics.median(t):.0f} ms per step "
+        print(f"{name:>12}: median {statistics.median(t):.0f} ms per step "
               f"({p.batch_size * 1000 / statistics.median(t):.1f} samples/s)")
-    print(f"plain ends / book: paired median {statistics.median([a / b for a, b in zip(plain, book)]):.3f}, "
+    print(f"{other} / book: paired median {statistics.median([a / b for a, b in zip(plain, book)]):.3f}, "
           f"ratio of the sums {sum(plain) / sum(book):.3f}")
 
 

@@ -4,6 +4,7 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
     python bench/explore_spreads.py VARIANT [--seed S] [--epochs N] [--batch-size B] [--out DIR]
                                     [--weight W] [--pool P] [--grey] [--two-sided] [--grain-times T]
                                     [--in-d N] [--reuse [--one-draw]] [--mixture K [--spread S]]
+                                    [--binary K] [--ngf N] [--noise-floor F] [--low-floor F]
 
 - book: the `default` recipe itself, unchanged: the baseline for runs on a machine
   (the same recipe and seed trained on another CPU is another draw).
@@ -28,6 +29,26 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   why G draws between hair styles. (With far fewer parts than a batch has faces,
   a batch of fakes holds near-twins, and D, whose batch norm normalises each batch
   by its own statistics, is fooled from the first steps.)
+- --binary K (with any variant): codes whose last K numbers are -1 or +1 (even
+  odds) instead of normal, everywhere G gets a code. Where --mixture puts gaps in
+  every direction of the codes, this puts them in K directions only: G can draw a
+  class (a hair style, a smile or not) on one side of a gap and another across it,
+  while the other numbers stay continuous and keep G's variety.
+- --noise-floor F (with any variant): the instance noise fades from the profile's
+  0.1 to F instead of to 0. G's spreads of the smile and the face's height are at
+  their widest about two thirds into the run and narrow again as the noise fades
+  out: it tests whether the fading noise narrows them.
+- --ngf N: G of width N (the `default` profile's is 32).
+- low-res: a second D, of the paper's pattern but fewer layers, judges the faces
+  shrunk to averages of --pool x --pool pixels (2: 32 x 32; 4: 16 x 16), in the same
+  step, and G's loss adds its verdict (weight --weight, default 1). Too coarse to see
+  grain, it has only the faces' shapes, colours and how often each is drawn to tell
+  them apart: it tests whether G's narrow spreads last because the full-size D spends
+  itself on fine detail. With --low-floor F the shrunk faces get their own instance
+  noise, which fades to F instead of 0 while the full-size D's fades to 0: the
+  second D stays as blurred-sighted to the end as --noise-floor makes the only D,
+  and the first still asks for fine detail. (Its weights and Adam are not in the
+  checkpoint.)
 - mixed-batch: D judges the real and the fake batch in one call, so its batch norm
   normalises both with the same statistics (the paper's step gives D one batch of
   each, and batch norm then removes each batch's own mean and spread before D's
@@ -135,6 +156,20 @@ def mixture_codes(centres, spread, seed):
     """Every code G is given from the mixture."""
     rng = np.random.default_rng(seed + 12)
     replace_codes(lambda shape, ctx: nd.array(draw_mixture(rng, shape[0], centres, spread).reshape(shape), ctx=ctx))
+
+
+def binary_tail(codes, k):
+    """codes (n, nz, ...) with their last k numbers replaced by signs: -1 or +1 with
+    even odds (variance 1, as a normal number's)."""
+    codes[:, -k:] = np.sign(codes[:, -k:]) + (codes[:, -k:] == 0)
+    return codes
+
+
+def binary_codes(k, seed):
+    """Every code G is given with its last k numbers drawn as signs."""
+    rng = np.random.default_rng(seed + 13)
+    replace_codes(lambda shape, ctx: nd.array(
+        binary_tail(rng.standard_normal(shape).astype(np.float32), k), ctx=ctx))
 
 
 def noisy(x, std):
@@ -365,7 +400,58 @@ def feature_matching_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, n
     return dcgan.step_stats(loss_d, loss_g, out_real, out_fake)
 
 
-STEPS = {"mixed-batch": mixed_batch_step, "pairs": pairs_step, "top-k": top_k_step,
+def small_discriminator(ndf, size):
+    """The paper's D pattern for size x size images (size 16 or 32): stride-2
+    convolutions down to 4 x 4 (batch norm after all but the first), then the logit."""
+    D = nn.HybridSequential(prefix=f"D{size}_")
+    with D.name_scope():
+        width, first = ndf, True
+        while size > 4:
+            D.add(nn.Conv2D(width, 4, 2, 1, use_bias=False))
+            if not first:
+                D.add(nn.BatchNorm())
+            D.add(nn.LeakyReLU(0.2))
+            width, first, size = width * 2, False, size // 2
+        D.add(nn.Conv2D(1, 4, 1, 0, use_bias=False))
+    return D
+
+
+def shrink(x, pool):
+    """Images as averages of pool x pool pixels: 64 x 64 -> 64/pool x 64/pool."""
+    return nd.Pooling(x, kernel=(pool, pool), stride=(pool, pool), pool_type="avg")
+
+
+def low_res_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0, *,
+                 D_low, trainer_low, pool, weight=1.0, floor=0.0):
+    """dcgan.train_step with a second D that sees the faces shrunk (averages of pool x
+    pool pixels): too coarse for grain, so what is left for it to tell apart are the
+    faces' shapes and colours, and how often each is drawn. It learns in D's turn
+    from the same noisy batches; G's loss adds its verdict on the shrunk fakes. With
+    a floor, the shrunk faces get their own instance noise instead, never below
+    `floor` (the full-size D's still fades to 0)."""
+    n = real.shape[0]
+    with autograd.record():
+        fake = G(z)
+        seen_real, seen_fake = dcgan.add_noise(real, fake, noise)
+        loss_d, out_real, out_fake = dcgan.d_loss(D, seen_real, seen_fake, real_label)
+        if floor:
+            low_real, low_fake = dcgan.add_noise(shrink(real, pool), shrink(fake, pool), max(noise, floor))
+        else:
+            low_real, low_fake = shrink(seen_real, pool), shrink(seen_fake, pool)
+        loss_low, _, _ = dcgan.d_loss(D_low, low_real, low_fake, real_label)
+    autograd.backward([loss_d, loss_low])
+    trainer_d.step(n)
+    trainer_low.step(n)
+    with speed.frozen(D), speed.frozen(D_low), autograd.record():
+        loss_g = dcgan.g_loss(D, seen_fake) + weight * dcgan.g_loss(D_low, low_fake)
+        if grain:
+            loss_g = loss_g + grain * dcgan.grain_penalty(fake, real)
+    loss_g.backward()
+    trainer_g.step(n)
+    return dcgan.step_stats(loss_d, loss_g, out_real, out_fake)
+
+
+STEPS = {"low-res": low_res_step, "mixed-batch": mixed_batch_step, "pairs": pairs_step, "top-k": top_k_step,
          "mode-seeking": mode_seeking_step, "three-draws": three_draws_step,
          "feature-matching": feature_matching_step}
 
@@ -377,6 +463,24 @@ def unsure_hair_style(classifier, images, ctx) -> float:
     return float(np.mean(probs.max(axis=1) < 0.9))
 
 
+def with_noise_floor(step, floor):
+    """step, with the instance noise never below `floor` (the engine fades it to 0)."""
+    def floored(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0):
+        return step(G, D, trainer_g, trainer_d, real, z, real_label, max(noise, floor), grain)
+    return floored
+
+
+def right_share(D, real, generated, ctx, pool=1) -> float:
+    """How often D is right (logit above 0 for real) about uint8 faces, shrunk by pool."""
+    def logits(images):
+        out = []
+        for i in range(0, len(images), 250):
+            x = nd.array(images[i:i + 250].transpose(0, 3, 1, 2), ctx=ctx) / 127.5 - 1
+            out.append(D(shrink(x, pool) if pool > 1 else x).reshape((-1,)).asnumpy())
+        return np.concatenate(out)
+    return float(((logits(real) > 0).sum() + (logits(generated) < 0).sum()) / (len(real) + len(generated)))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("variant", choices=("book", "batch-std", "uniform-codes", *STEPS))
@@ -384,9 +488,11 @@ def main():
     parser.add_argument("--epochs", type=int, default=profiles.PROFILES["default"].epochs)
     parser.add_argument("--batch-size", type=int, default=profiles.PROFILES["default"].batch_size)
     parser.add_argument("--weight", type=float, default=MODE_SEEKING_WEIGHT,
-                        help="mode-seeking, feature-matching: the penalty's final weight")
+                        help="mode-seeking, feature-matching: the penalty's final weight; "
+                             "low-res: the second D's share of G's loss (default 1 there)")
     parser.add_argument("--pool", type=int, default=1,
-                        help="mode-seeking: compare faces as averages of POOL x POOL pixels")
+                        help="mode-seeking: compare faces as averages of POOL x POOL pixels; "
+                             "low-res: the second D sees them so (2 or 4)")
     parser.add_argument("--grey", action="store_true", help="mode-seeking: compare faces' grey levels only")
     parser.add_argument("--in-d", type=int, default=0,
                         help="mode-seeking, feature-matching: compare faces in the features of D's first N layers (e.g. 8)")
@@ -402,14 +508,22 @@ def main():
                         help="codes from a mixture of this many Gaussians (0: one Gaussian, the book's)")
     parser.add_argument("--spread", type=float, default=0.5,
                         help="--mixture: each Gaussian's standard deviation (below 1)")
+    parser.add_argument("--noise-floor", type=float, default=0.0,
+                        help="the instance noise fades to this standard deviation, not to 0")
+    parser.add_argument("--low-floor", type=float, default=0.0,
+                        help="low-res: the second D's instance noise fades to this, not to 0 (the first D's still does)")
+    parser.add_argument("--ngf", type=int, default=profiles.PROFILES["default"].ngf,
+                        help="G's width (the default profile's: 32)")
+    parser.add_argument("--binary", type=int, default=0,
+                        help="codes whose last K numbers are -1 or +1 instead of normal (0: none, the book's)")
     parser.add_argument("--out", default=None, help="checkpoint folder (default: runs/explore-VARIANT-sSEED)")
     args = parser.parse_args()
     p = dataclasses.replace(profiles.PROFILES["default"], seed=args.seed, epochs=args.epochs,
-                            batch_size=args.batch_size)
+                            batch_size=args.batch_size, ngf=args.ngf)
     ctx = mx.cpu()
     rng = np.random.default_rng(p.seed)
-    if args.variant == "uniform-codes" and args.mixture:
-        parser.error("uniform-codes and --mixture each replace the codes: choose one")
+    if sum(map(bool, (args.variant == "uniform-codes", args.mixture, args.binary))) > 1:
+        parser.error("uniform-codes, --mixture and --binary each replace the codes: choose one")
     if args.variant == "uniform-codes":
         uniform_codes()
         draw = lambda rng, n: rng.uniform(-1, 1, (n, p.nz)).astype(np.float32)  # noqa: E731
@@ -417,6 +531,9 @@ def main():
         centres = mixture_centres(args.mixture, p.nz, args.spread, p.seed)
         mixture_codes(centres, args.spread, p.seed)
         draw = functools.partial(draw_mixture, centres=centres, spread=args.spread)
+    elif args.binary:
+        binary_codes(args.binary, p.seed)
+        draw = lambda rng, n: binary_tail(rng.standard_normal((n, p.nz)).astype(np.float32), args.binary)  # noqa: E731
     else:
         draw = lambda rng, n: rng.standard_normal((n, p.nz)).astype(np.float32)  # noqa: E731
 
@@ -449,6 +566,22 @@ def main():
                                  one_draw=args.one_draw)
         tag = f"-w{args.weight:g}" + (f"-in-d{args.in_d}" if args.in_d else "") + ("-reuse" if args.reuse else "") + \
             ("-one-draw" if args.one_draw else "")
+    if args.variant == "low-res":  # its own D and Adam (not in the checkpoint: a resumed run restarts them)
+        D_low = small_discriminator(p.ndf, 64 // args.pool)
+        D_low.initialize(init.Normal(0.02), ctx=ctx)
+        D_low(nd.zeros((1, 3, 64 // args.pool, 64 // args.pool), ctx=ctx))
+        D_low.hybridize(static_alloc=True, static_shape=True)
+        trainer_low = dcgan.new_trainers(G, D_low, p.lr_g, p.lr_d, p.beta1)[1]
+        step = functools.partial(step, D_low=D_low, trainer_low=trainer_low, pool=args.pool, weight=args.weight,
+                                 floor=args.low_floor)
+        tag = f"-p{args.pool}-w{args.weight:g}" + (f"-floor{args.low_floor:g}" if args.low_floor else "")
+    if args.noise_floor:
+        step = with_noise_floor(step or dcgan.train_step, args.noise_floor)
+        tag += f"-floor{args.noise_floor:g}"
+    if args.binary:
+        tag += f"-binary{args.binary}"
+    if args.ngf != profiles.PROFILES["default"].ngf:
+        tag += f"-ngf{args.ngf}"
     if args.mixture:
         tag += f"-mix{args.mixture}-sd{args.spread:g}"
     if args.batch_size != profiles.PROFILES["default"].batch_size:
@@ -471,6 +604,10 @@ def main():
         f"{name} {reading[name].std() / refs.train_reading[name].std():.2f}" for name in NUMBERS))
     print(f"hair style unsure (top class below 0.9): G {unsure_hair_style(classifier, generated, ctx):.1%}, "
           f"held-out faces {unsure_hair_style(classifier, refs.held_out, ctx):.1%}")
+    if args.variant == "low-res":
+        print("right at the end, on 2000 training faces and 2000 of G's: "
+              f"D {right_share(D, refs.train_faces, generated, ctx):.2f}, "
+              f"the low-res D {right_share(D_low, refs.train_faces, generated, ctx, args.pool):.2f}")
 
 
 if __name__ == "__main__":

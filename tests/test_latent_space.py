@@ -159,8 +159,9 @@ def test_along_moves_the_code_by_the_given_amounts():
 
 
 def test_direction_captions_show_the_step_and_the_score():
-    assert lt.direction_captions([-1.0, 0.5], [0.1234, 0.9]) == [
-        "step -1.00: P(smiling) = 0.12", "step +0.50: P(smiling) = 0.90"]
+    assert lt.direction_captions([-1.0, 0.5, 0.375, -0.0001], [0.1234, 0.9, 0.5, 0.0]) == [
+        "step -1: P(smiling) = 0.12", "step +0.5: P(smiling) = 0.90",
+        "step +0.375: P(smiling) = 0.50", "step +0: P(smiling) = 0.00"]
 
 
 def test_direction_slider_scores_are_the_classifiers_on_the_frames(G):
@@ -171,4 +172,4 @@ def test_direction_slider_scores_are_the_classifiers_on_the_frames(G):
     images, scores = lt.direction_frames(G, net, z, d, amounts, CTX)
     assert np.allclose(scores, attributes.predict(net, images, CTX)[:, 0])
     slider = lt.direction_slider(images, amounts, scores)
-    assert len(slider.frames) == 9 and slider.captions[4] == f"step +0.00: P(smiling) = {scores[4]:.2f}"
+    assert len(slider.frames) == 9 and slider.captions[4] == f"step +0: P(smiling) = {scores[4]:.2f}"

@@ -75,7 +75,9 @@ def for_cpu(net: nn.HybridSequential, x_shape: tuple) -> list[int]:
 @contextlib.contextmanager
 def frozen(net):
     """No weight gradients for net inside the block. G's turn needs the gradient
-    through D, not D's own: skipping it saves about a sixth of an iteration."""
+    through D, not D's own: skipping it saves about 4% of a step at the paper's
+    widths, too little to measure with the `default` profile's narrow D
+    (bench/bench_step_ab.py --lever frozen)."""
     params = net.collect_params()
     before = {name: p.grad_req for name, p in params.items()}
     params.setattr("grad_req", "null")
