@@ -37,7 +37,9 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
 - --noise-floor F (with any variant): the instance noise fades from the profile's
   0.1 to F instead of to 0. G's spreads of the smile and the face's height are at
   their widest about two thirds into the run and narrow again as the noise fades
-  out: it tests whether the fading noise narrows them.
+  out: it tests whether the fading noise narrows them. With `book --two-sided` the
+  grain penalty also holds G's fine detail up to the drawings' (as mode-seeking's
+  --two-sided does), for the detail D no longer sees through the noise.
 - --ngf N: G of width N (the `default` profile's is 32).
 - low-res: a second D, of the paper's pattern but fewer layers, judges the faces
   shrunk to averages of --pool x --pool pixels (2: 32 x 32; 4: 16 x 16), in the same
@@ -499,7 +501,7 @@ def main():
     parser.add_argument("--grain-times", type=float, default=1.0,
                         help="mode-seeking: multiply the grain penalty's weight by this")
     parser.add_argument("--two-sided", action="store_true",
-                        help="mode-seeking: the grain penalty also where G has less fine detail than the drawings")
+                        help="mode-seeking, book: the grain penalty also where G has less fine detail than the drawings")
     parser.add_argument("--reuse", action="store_true",
                         help="feature-matching: the real batch's features from D's turn (no extra pass)")
     parser.add_argument("--one-draw", action="store_true",
@@ -575,6 +577,9 @@ def main():
         step = functools.partial(step, D_low=D_low, trainer_low=trainer_low, pool=args.pool, weight=args.weight,
                                  floor=args.low_floor)
         tag = f"-p{args.pool}-w{args.weight:g}" + (f"-floor{args.low_floor:g}" if args.low_floor else "")
+    if args.two_sided and args.variant == "book":  # the book's step, with the two-sided penalty
+        dcgan.grain_penalty = two_sided_grain_penalty
+        tag += "-two-sided"
     if args.noise_floor:
         step = with_noise_floor(step or dcgan.train_step, args.noise_floor)
         tag += f"-floor{args.noise_floor:g}"
