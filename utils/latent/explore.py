@@ -186,10 +186,10 @@ def along(z: np.ndarray, d: np.ndarray, amounts: np.ndarray) -> np.ndarray:
 def direction_captions(amounts, scores, label: str = "smiling") -> list[str]:
     """The slider's captions: how far along the direction (exact to 3 decimals, so a
     step of 1/8 shows as 0.125), and the classifier's score."""
-    return [f"step {exact(a)}: P({label}) = {s:.2f}" for a, s in zip(amounts, scores)]
+    return [f"step {amount_text(a)}: P({label}) = {s:.2f}" for a, s in zip(amounts, scores)]
 
 
-def exact(amount: float) -> str:
+def amount_text(amount: float) -> str:
     """A signed amount with no trailing zeros: +0.125, -0.5, +1, +0."""
     text = f"{amount:+.3f}".rstrip("0").rstrip(".")
     return "+0" if text in ("-0", "+0") else text
