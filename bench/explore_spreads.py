@@ -568,6 +568,10 @@ def main():
                                  one_draw=args.one_draw)
         tag = f"-w{args.weight:g}" + (f"-in-d{args.in_d}" if args.in_d else "") + ("-reuse" if args.reuse else "") + \
             ("-one-draw" if args.one_draw else "")
+    if args.low_floor and args.variant != "low-res":
+        parser.error("--low-floor goes with low-res (the second D's noise); for the only D's, --noise-floor")
+    if args.two_sided and args.variant not in ("book", "mode-seeking"):
+        parser.error("--two-sided goes with book or mode-seeking")
     if args.variant == "low-res":  # its own D and Adam (not in the checkpoint: a resumed run restarts them)
         D_low = small_discriminator(p.ndf, 64 // args.pool)
         D_low.initialize(init.Normal(0.02), ctx=ctx)
