@@ -5,9 +5,10 @@
 FOLDER is a training run's checkpoint folder (`explore_spreads.py --out`, or
 `python -m utils.train --out`); without it, the stored `default` run of chapter 2.
 For the G weights the run saved after each epoch (every --every epochs, and the
-first), prints G's spread of the four numbers as a share of the data's, the
-smiling and hair-style gaps and how many attributes are within 5 points, on --n of
-chapter 4's codes. Then, for the finished run, the moving average against G's own
+first), prints chapter 4's distance, recall and share of fine detail, G's spread
+of the four numbers as a share of the data's, the smiling and hair-style gaps and
+how many attributes are within 5 points, on --n of chapter 4's codes (with --n
+2000, chapter 4's own numbers; fewer codes raise the distance). Then, for the finished run, the moving average against G's own
 last weights (their batch statistics refreshed, as the average's are): spreads,
 the mean smile and the smiling gap.
 """
@@ -47,10 +48,13 @@ def main():
         folder = history["folder"]
 
     def report(name, n):
-        reading = attributes.read(classifier, scorecard.samples(G, p, ctx, n=n), ctx)
-        gaps = {row["attribute"]: row["gap"] for row in attributes.fidelity(refs.train_reading, reading)}
+        generated = scorecard.samples(G, p, ctx, n=n)
+        card = scorecard.scorecard(generated, refs, classifier, ctx)
+        reading = attributes.read(classifier, generated, ctx)
+        gaps = card["attributes"]
         spreads = ", ".join(f"{k} {reading[k].std() / refs.train_reading[k].std():.2f}" for k in NUMBERS)
-        print(f"{name}: spread / the data's {spreads}; mean smile {reading['smile'].mean():+.3f} "
+        print(f"{name}: FD {card['fd']:.1f}, recall {card['recall']:.3f}, HF {card['hf_ratio']:.2f}; "
+              f"spread / the data's {spreads}; mean smile {reading['smile'].mean():+.3f} "
               f"(data {refs.train_reading['smile'].mean():+.3f}); smiling {gaps['smiling']:.1f}, "
               f"hair style {gaps['hair_style']:.1f}, {sum(g <= 5 for g in gaps.values())} of {len(gaps)} "
               "within 5 points", flush=True)
