@@ -72,13 +72,13 @@ def main():
             dcgan.frozen = book_frozen
             if i >= 2:  # the first steps build oneDNN's kernels
                 times[name].append(1000 * (time.perf_counter() - t))
-    book, plain = times["book"], times[other]
+    book, without = times["book"], times[other]
     print(f"# ngf={p.ngf} ndf={p.ndf}, batch {p.batch_size}, {args.steps} steps of each, in turn")
     for name, t in times.items():
         print(f"{name:>12}: median {statistics.median(t):.0f} ms per step "
               f"({p.batch_size * 1000 / statistics.median(t):.1f} samples/s)")
-    print(f"{other} / book: paired median {statistics.median([a / b for a, b in zip(plain, book)]):.3f}, "
-          f"ratio of the sums {sum(plain) / sum(book):.3f}")
+    print(f"{other} / book: paired median {statistics.median([a / b for a, b in zip(without, book)]):.3f}, "
+          f"ratio of the sums {sum(without) / sum(book):.3f}")
 
 
 if __name__ == "__main__":

@@ -106,6 +106,11 @@ from utils.latent import attributes  # noqa: E402
 NUMBERS = ("face_width", "face_height", "eye_size", "smile")
 
 
+def spreads(reading, refs) -> str:
+    """G's spread of each of the four numbers as a share of the training faces': "face_width 0.88, ..."."""
+    return ", ".join(f"{k} {reading[k].std() / refs.train_reading[k].std():.2f}" for k in NUMBERS)
+
+
 class BatchStd(nn.HybridBlock):
     """Appends one feature map: each feature's standard deviation across the batch, averaged."""
 
@@ -609,8 +614,7 @@ def main():
           f"{sum(g <= 5 for g in gaps.values())} of {len(gaps)} attributes within 5 points")
     print("gaps: " + ", ".join(f"{name} {gap:.1f}" for name, gap in gaps.items()))
     reading = attributes.read(classifier, generated, ctx)
-    print("G's spread / the data's: " + ", ".join(
-        f"{name} {reading[name].std() / refs.train_reading[name].std():.2f}" for name in NUMBERS))
+    print("G's spread / the data's: " + spreads(reading, refs))
     print(f"hair style unsure (top class below 0.9): G {unsure_hair_style(classifier, generated, ctx):.1%}, "
           f"held-out faces {unsure_hair_style(classifier, refs.held_out, ctx):.1%}")
     if args.variant == "low-res":

@@ -27,8 +27,7 @@ import numpy as np  # noqa: E402
 from utils import profiles  # noqa: E402
 from utils.gan import quality, runs, scorecard  # noqa: E402
 from utils.latent import attributes  # noqa: E402
-
-NUMBERS = ("face_width", "face_height", "eye_size", "smile")
+from explore_spreads import spreads  # noqa: E402  (this folder is on the path)
 
 
 def blur(images: np.ndarray, sigma: float) -> np.ndarray:
@@ -59,8 +58,7 @@ def main():
         print(f"{name:10s} fine detail {quality.high_frequency_ratio(images) / hf_real:.2f}, "
               f"{sum(g <= 5 for g in gaps.values())} of {len(gaps)} within 5 points")
         print("   gaps: " + ", ".join(f"{k} {v:.1f}" for k, v in gaps.items()))
-        print("   spread / the data's: " + ", ".join(
-            f"{k} {reading[k].std() / refs.train_reading[k].std():.2f}" for k in NUMBERS), flush=True)
+        print("   spread / the data's: " + spreads(reading, refs), flush=True)
 
     report("G", scorecard.samples(G, p, ctx))
     report("drawings", refs.held_out)

@@ -1,16 +1,16 @@
 """How wide G draws the face's numbers, epoch by epoch, and with its own weights.
 
-    python bench/spreads_by_epoch.py [FOLDER] [--every 2] [--n 1000]
+    python bench/spreads_by_epoch.py [FOLDER] [--every 2] [--n 2000]
 
 FOLDER is a training run's checkpoint folder (`explore_spreads.py --out`, or
 `python -m utils.train --out`); without it, the stored `default` run of chapter 2.
 For the G weights the run saved after each epoch (every --every epochs, and the
 first), prints chapter 4's distance, recall and share of fine detail, G's spread
-of the four numbers as a share of the data's, the smiling and hair-style gaps and
-how many attributes are within 5 points, on --n of chapter 4's codes (with --n
-2000, chapter 4's own numbers; fewer codes raise the distance). Then, for the finished run, the moving average against G's own
-last weights (their batch statistics refreshed, as the average's are): spreads,
-the mean smile and the smiling gap.
+of the four numbers as a share of the data's, the mean smile, the smiling and
+hair-style gaps and how many attributes are within 5 points, on --n of chapter 4's
+codes (2000, the default, gives chapter 4's own numbers; fewer codes are quicker
+and raise the distance). Then the same for the finished run: the moving average,
+and G's own last weights (their batch statistics refreshed, as the average's are).
 """
 from __future__ import annotations
 
@@ -26,15 +26,14 @@ import mxnet as mx  # noqa: E402
 from utils import profiles  # noqa: E402
 from utils.gan import checkpoints, dcgan, runs, scorecard, training  # noqa: E402
 from utils.latent import attributes  # noqa: E402
-
-NUMBERS = ("face_width", "face_height", "eye_size", "smile")
+from explore_spreads import spreads  # noqa: E402  (this folder is on the path)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", nargs="?", help="a run's checkpoint folder (default: the stored default run)")
     parser.add_argument("--every", type=int, default=2)
-    parser.add_argument("--n", type=int, default=1000, help="codes per generator")
+    parser.add_argument("--n", type=int, default=2000, help="codes per generator")
     args = parser.parse_args()
     ctx, p = mx.cpu(), profiles.PROFILES["default"]
     classifier, _ = attributes.trained_classifier("default", ctx)
@@ -42,9 +41,8 @@ def main():
     if args.folder:
         folder = Path(args.folder)
         G, D = training.build_networks(p, ctx)
-        runs.load(folder, G, D)
     else:
-        G, _, history = runs.trained_networks(p, ctx, show_log=False)
+        G, D, history = runs.trained_networks(p, ctx, show_log=False)
         folder = history["folder"]
 
     def report(name, n):
@@ -52,9 +50,8 @@ def main():
         card = scorecard.scorecard(generated, refs, classifier, ctx)
         reading = attributes.read(classifier, generated, ctx)
         gaps = card["attributes"]
-        spreads = ", ".join(f"{k} {reading[k].std() / refs.train_reading[k].std():.2f}" for k in NUMBERS)
         print(f"{name}: FD {card['fd']:.1f}, recall {card['recall']:.3f}, HF {card['hf_ratio']:.2f}; "
-              f"spread / the data's {spreads}; mean smile {reading['smile'].mean():+.3f} "
+              f"spread / the data's {spreads(reading, refs)}; mean smile {reading['smile'].mean():+.3f} "
               f"(data {refs.train_reading['smile'].mean():+.3f}); smiling {gaps['smiling']:.1f}, "
               f"hair style {gaps['hair_style']:.1f}, {sum(g <= 5 for g in gaps.values())} of {len(gaps)} "
               "within 5 points", flush=True)
@@ -64,12 +61,12 @@ def main():
         if epoch == 1 or epoch % args.every == 0:
             checkpoints.load_weights(folder, "G", G, arrays)
             report(f"epoch {epoch:2d}", args.n)
-    print("the finished run, 2000 codes (chapter 4's):")
-    runs.load(folder, G, training.build_networks(p, ctx)[1])
-    report("the average ", 2000)
+    print("the finished run:")
+    runs.load(folder, G, D)
+    report("the average ", args.n)
     runs.load_last_weights(folder, G)
     dcgan.refresh_batch_stats(G, p.nz, ctx, batch=p.batch_size)
-    report("G's own     ", 2000)
+    report("G's own     ", args.n)
 
 
 if __name__ == "__main__":
