@@ -20,7 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_noise import timed_ms  # noqa: E402  (bench/, beside this script)
-from explore_spreads import STEPS  # noqa: E402
+from explore_spreads import (AUGMENTATIONS, STEPS, patch_discriminator, second_discriminator,  # noqa: E402
+                             small_discriminator)
 
 import mxnet as mx  # noqa: E402
 from mxnet import nd  # noqa: E402
@@ -29,6 +30,26 @@ from utils import profiles  # noqa: E402
 from utils.gan import dcgan, training  # noqa: E402
 
 SKIPPED = ("mixed-batch", "pairs")  # these need another D or another batch layout
+PATCH_FLOOR = 0.05  # the face D's noise floor in the patch step (round 17's runs)
+
+
+def with_extras(name, G, p, ctx):
+    """The step of variant `name`, with what it takes besides the book's networks:
+    the low-res D (32 x 32), the patch D (each kind), all augmentations."""
+    step = STEPS[name]
+    if name == "low-res":
+        D_low, trainer_low = second_discriminator(small_discriminator(p.ndf, 32), 32, G, p, ctx)
+        return {name: functools.partial(step, D_low=D_low, trainer_low=trainer_low, pool=2)}
+    if name == "patch":
+        ways = {}
+        for kind in ("two-layer", "3x3"):
+            D_patch, trainer_patch = second_discriminator(patch_discriminator(p.ndf, kind), 64, G, p, ctx)
+            ways[f"patch ({kind})"] = functools.partial(step, D_patch=D_patch, trainer_patch=trainer_patch,
+                                                       floor=PATCH_FLOOR)
+        return ways
+    if name == "augment":
+        return {name: functools.partial(step, policy=tuple(AUGMENTATIONS))}
+    return {name: step}
 
 
 def main() -> int:
@@ -41,7 +62,9 @@ def main() -> int:
     G, D = training.build_networks(p, mx.cpu())
     trainer_g, trainer_d = training.build_trainers(G, D, p)
     real = nd.random.uniform(-1, 1, (p.batch_size, 3, 64, 64))
-    ways = {"the book's": dcgan.train_step, **{name: STEPS[name] for name in args.variants}}
+    ways = {"the book's": dcgan.train_step}
+    for name in args.variants:
+        ways.update(with_extras(name, G, p, mx.cpu()))
     if "feature-matching" in args.variants:
         ways["feature-matching --reuse"] = functools.partial(STEPS["feature-matching"], reuse=True)
     times = {name: [] for name in ways}

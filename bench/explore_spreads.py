@@ -4,7 +4,8 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
     python bench/explore_spreads.py VARIANT [--seed S] [--epochs N] [--batch-size B] [--out DIR]
                                     [--weight W] [--pool P] [--grey] [--two-sided] [--grain-times T]
                                     [--in-d N] [--reuse [--one-draw]] [--mixture K [--spread S]]
-                                    [--binary K] [--ngf N] [--noise-floor F] [--low-floor F]
+                                    [--binary K] [--ngf N] [--ndf N] [--noise-floor F] [--low-floor F]
+                                    [--policy P] [--patch-kind K] [--patch-width N]
 
 - book: the `default` recipe itself, unchanged: the baseline for runs on a machine
   (the same recipe and seed trained on another CPU is another draw).
@@ -40,7 +41,7 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   out: it tests whether the fading noise narrows them. With `book --two-sided` the
   grain penalty also holds G's fine detail up to the drawings' (as mode-seeking's
   --two-sided does), for the detail D no longer sees through the noise.
-- --ngf N: G of width N (the `default` profile's is 32).
+- --ngf N, --ndf N: G, D of width N (the `default` profile's are 32 and 16).
 - low-res: a second D, of the paper's pattern but fewer layers, judges the faces
   shrunk to averages of --pool x --pool pixels (2: 32 x 32; 4: 16 x 16), in the same
   step, and G's loss adds its verdict (weight --weight, default 1). Too coarse to see
@@ -51,6 +52,18 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   second D stays as blurred-sighted to the end as --noise-floor makes the only D,
   and the first still asks for fine detail. (Its weights and Adam are not in the
   checkpoint.)
+- augment: D sees every face, real or fake, through random augmentations that G's
+  gradients pass through (DiffAugment, Zhao et al. 2020; --policy, a comma-separated
+  list of color, translation and cutout, in that order by default): D can no longer
+  learn the 10,000 drawings by heart in the last epochs, yet it sees them at full
+  detail. It tests whether D's late wins over the un-noised faces are what narrows
+  the spreads.
+- patch: the last epochs' two jobs split between two Ds. The book's D judges whole
+  faces through instance noise that fades only to --noise-floor (a blurred view of
+  shapes to the end, which keeps the spreads wide), and a second D judges small
+  patches (--patch-kind, --patch-width) through the book's fading noise (fine detail, asked for by a D that sees
+  no whole face); G's loss adds the patch D's verdict with weight --weight. (Its
+  weights and Adam are not in the checkpoint.)
 - mixed-batch: D judges the real and the fake batch in one call, so its batch norm
   normalises both with the same statistics (the paper's step gives D one batch of
   each, and batch norm then removes each batch's own mean and spread before D's
@@ -423,6 +436,15 @@ def small_discriminator(ndf, size):
     return D
 
 
+def second_discriminator(D2, size, G, p, ctx):
+    """D2 (taking size x size faces) initialised and compiled as the engine does the
+    book's D, with its own Adam of D's settings."""
+    D2.initialize(init.Normal(0.02), ctx=ctx)
+    D2(nd.zeros((1, 3, size, size), ctx=ctx))
+    D2.hybridize(static_alloc=True, static_shape=True)
+    return D2, dcgan.new_trainers(G, D2, p.lr_g, p.lr_d, p.beta1)[1]
+
+
 def shrink(x, pool):
     """Images as averages of pool x pool pixels: 64 x 64 -> 64/pool x 64/pool."""
     return nd.Pooling(x, kernel=(pool, pool), stride=(pool, pool), pool_type="avg")
@@ -458,9 +480,141 @@ def low_res_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0,
     return dcgan.step_stats(loss_d, loss_g, out_real, out_fake)
 
 
+def brightness(x):
+    """Each image brighter or darker by up to 0.5 (a quarter of the range -1..1)."""
+    return nd.broadcast_add(x, nd.random.uniform(-0.5, 0.5, (x.shape[0], 1, 1, 1), ctx=x.context))
+
+
+def saturation(x):
+    """Each image's colours pushed from or towards its grey level, by a factor 0..2."""
+    grey = x.mean(axis=1, keepdims=True)
+    factor = nd.random.uniform(0, 2, (x.shape[0], 1, 1, 1), ctx=x.context)
+    return nd.broadcast_add(nd.broadcast_mul(nd.broadcast_sub(x, grey), factor), grey)
+
+
+def contrast(x):
+    """Each image's contrast scaled by a factor 0.5..1.5 around its mean."""
+    mean = x.mean(axis=(1, 2, 3), keepdims=True)
+    factor = nd.random.uniform(0.5, 1.5, (x.shape[0], 1, 1, 1), ctx=x.context)
+    return nd.broadcast_add(nd.broadcast_mul(nd.broadcast_sub(x, mean), factor), mean)
+
+
+def translation(x, ratio=0.125):
+    """Each image shifted by whole pixels, up to `ratio` of its size each way; zeros
+    (mid grey) come in at the edges. A bilinear sampler at whole-pixel offsets is an
+    exact shift, and gradients flow through it to G."""
+    b, _, h, w = x.shape
+    most = int(h * ratio + 0.5)
+    shift = nd.floor(nd.random.uniform(-most, most + 1, (b, 2), ctx=x.context))
+    ones, zeros = nd.ones((b,), ctx=x.context), nd.zeros((b,), ctx=x.context)
+    theta = nd.stack(ones, zeros, shift[:, 0] * 2 / (w - 1), zeros, ones, shift[:, 1] * 2 / (h - 1), axis=1)
+    return nd.BilinearSampler(x, nd.GridGenerator(theta, transform_type="affine", target_shape=(h, w)))
+
+
+def cutout(x, ratio=0.5):
+    """Each image with a square of `ratio` of its size set to zero (mid grey), centred
+    anywhere in the image (so partly outside it at times)."""
+    b, _, h, w = x.shape
+    size = int(h * ratio + 0.5)
+
+    def inside(n, axis_shape):
+        centre = nd.floor(nd.random.uniform(0, n + 1, (b, 1, 1, 1), ctx=x.context))
+        at = nd.arange(n, ctx=x.context).reshape(axis_shape)
+        return nd.broadcast_greater_equal(at, centre - size // 2) * nd.broadcast_lesser(at, centre + size - size // 2)
+    return x * (1 - nd.broadcast_mul(inside(h, (1, 1, h, 1)), inside(w, (1, 1, 1, w))))
+
+
+AUGMENTATIONS = {"color": (brightness, saturation, contrast), "translation": (translation,), "cutout": (cutout,)}
+
+
+def diff_augment(x, policy):
+    """Zhao et al. 2020's differentiable augmentations, in the policy's order, with
+    fresh random amounts for every image."""
+    for name in policy:
+        for change in AUGMENTATIONS[name]:
+            x = change(x)
+    return x
+
+
+def augment_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0, *, policy):
+    """dcgan.train_step with D seeing every face, real or fake, through random
+    differentiable augmentations (DiffAugment, Zhao et al. 2020): D cannot learn the
+    10,000 drawings by heart late in the run, as it can when the instance noise has
+    faded, yet it sees every face at full detail, so G is still asked for it. G's turn
+    judges the fakes as D saw them, augmentations and all."""
+    n = real.shape[0]
+    with autograd.record():
+        fake = G(z)
+        seen_real, seen_fake = dcgan.add_noise(real, fake, noise)
+        seen_real, seen_fake = diff_augment(seen_real, policy), diff_augment(seen_fake, policy)
+        loss_d, out_real, out_fake = dcgan.d_loss(D, seen_real, seen_fake, real_label)
+    loss_d.backward()
+    trainer_d.step(n)
+    with speed.frozen(D), autograd.record():
+        loss_g = dcgan.g_loss(D, seen_fake)
+        if grain:
+            loss_g = loss_g + grain * dcgan.grain_penalty(fake, real)
+    loss_g.backward()
+    trainer_g.step(n)
+    return dcgan.step_stats(loss_d, loss_g, out_real, out_fake)
+
+
+def patch_discriminator(ndf, kind="two-layer"):
+    """A D that judges small patches, not faces: a logit for each patch, none for a
+    whole face, so it sees fine detail but no face's shape, size or smile.
+    - "two-layer": the paper's D cut after its first two layers (stride-2 4 x 4
+      convolutions, batch norm on the second), then a 1 x 1 logit: one for each of
+      16 x 16 overlapping 10 x 10-pixel patches.
+    - "3x3": one stride-2 4 x 4 convolution and two 3 x 3 ones: a logit for each of
+      32 x 32 overlapping 12 x 12-pixel patches (about 1.9x the book's step, one thread)."""
+    D = nn.HybridSequential(prefix="Dpatch_")
+    with D.name_scope():
+        D.add(nn.Conv2D(ndf, 4, 2, 1, use_bias=False), nn.LeakyReLU(0.2))
+        if kind == "two-layer":
+            D.add(nn.Conv2D(ndf * 2, 4, 2, 1, use_bias=False), nn.BatchNorm(), nn.LeakyReLU(0.2),
+                  nn.Conv2D(1, 1, 1, 0, use_bias=False))
+        else:
+            D.add(nn.Conv2D(ndf * 2, 3, 1, 1, use_bias=False), nn.BatchNorm(), nn.LeakyReLU(0.2),
+                  nn.Conv2D(1, 3, 1, 1, use_bias=False))
+    return D
+
+
+def per_image(patch_losses, n):
+    """The mean of each image's patch losses (n images)."""
+    return patch_losses.reshape((n, -1)).mean(axis=1)
+
+
+def patch_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0, *,
+               D_patch, trainer_patch, floor, weight=1.0):
+    """dcgan.train_step with the two jobs of the last epochs split between two Ds: the
+    book's D judges whole faces through instance noise that never fades below `floor`
+    (so it keeps a blurred view of shapes to the end), and a patch D judges small
+    patches (--patch-kind, --patch-width) through the book's fading noise (so G is still asked for fine detail,
+    but by a D that cannot see a whole face). G's loss adds the patch D's verdict,
+    averaged over the patches, with weight `weight`."""
+    n = real.shape[0]
+    with autograd.record():
+        fake = G(z)
+        seen_real, seen_fake = dcgan.add_noise(real, fake, max(noise, floor))
+        loss_d, out_real, out_fake = dcgan.d_loss(D, seen_real, seen_fake, real_label)
+        patch_real, patch_fake = dcgan.add_noise(real, fake, noise)
+        loss_patch = per_image(dcgan.d_loss(D_patch, patch_real, patch_fake, real_label)[0], n)
+    autograd.backward([loss_d, loss_patch])
+    trainer_d.step(n)
+    trainer_patch.step(n)
+    with speed.frozen(D), speed.frozen(D_patch), autograd.record():
+        loss_g = dcgan.g_loss(D, seen_fake) + weight * per_image(dcgan.g_loss(D_patch, patch_fake), n)
+        if grain:
+            loss_g = loss_g + grain * dcgan.grain_penalty(fake, real)
+    loss_g.backward()
+    trainer_g.step(n)
+    return dcgan.step_stats(loss_d, loss_g, out_real, out_fake)
+
+
 STEPS = {"low-res": low_res_step, "mixed-batch": mixed_batch_step, "pairs": pairs_step, "top-k": top_k_step,
          "mode-seeking": mode_seeking_step, "three-draws": three_draws_step,
-         "feature-matching": feature_matching_step}
+         "feature-matching": feature_matching_step, "augment": augment_step,
+         "patch": patch_step}
 
 
 def unsure_hair_style(classifier, images, ctx) -> float:
@@ -521,12 +675,20 @@ def main():
                         help="low-res: the second D's instance noise fades to this, not to 0 (the first D's still does)")
     parser.add_argument("--ngf", type=int, default=profiles.PROFILES["default"].ngf,
                         help="G's width (the default profile's: 32)")
+    parser.add_argument("--ndf", type=int, default=profiles.PROFILES["default"].ndf,
+                        help="D's width (the default profile's: 16)")
     parser.add_argument("--binary", type=int, default=0,
                         help="codes whose last K numbers are -1 or +1 instead of normal (0: none, the book's)")
+    parser.add_argument("--policy", default=None,
+                        help="augment: the augmentations, in order (of " + ", ".join(AUGMENTATIONS) + "; default all)")
+    parser.add_argument("--patch-kind", choices=("two-layer", "3x3"), default="two-layer",
+                        help="patch: the patch D's layers (see patch_discriminator)")
+    parser.add_argument("--patch-width", type=int, default=0,
+                        help="patch: the patch D's first width (default: D's, 16)")
     parser.add_argument("--out", default=None, help="checkpoint folder (default: runs/explore-VARIANT-sSEED)")
     args = parser.parse_args()
     p = dataclasses.replace(profiles.PROFILES["default"], seed=args.seed, epochs=args.epochs,
-                            batch_size=args.batch_size, ngf=args.ngf)
+                            batch_size=args.batch_size, ngf=args.ngf, ndf=args.ndf)
     ctx = mx.cpu()
     rng = np.random.default_rng(p.seed)
     if sum(map(bool, (args.variant == "uniform-codes", args.mixture, args.binary))) > 1:
@@ -573,29 +735,43 @@ def main():
                                  one_draw=args.one_draw)
         tag = f"-w{args.weight:g}" + (f"-in-d{args.in_d}" if args.in_d else "") + ("-reuse" if args.reuse else "") + \
             ("-one-draw" if args.one_draw else "")
+    if args.policy and args.variant != "augment":
+        parser.error("--policy goes with augment")
+    if args.variant == "augment":
+        policy = tuple(filter(None, (args.policy or ",".join(AUGMENTATIONS)).split(",")))
+        if not policy or set(policy) - set(AUGMENTATIONS):
+            parser.error(f"--policy: a comma-separated list of {', '.join(AUGMENTATIONS)}")
+        step = functools.partial(step, policy=policy)
+        tag = "-" + "-".join(policy)
     if args.low_floor and args.variant != "low-res":
         parser.error("--low-floor goes with low-res (the second D's noise); for the only D's, --noise-floor")
     if args.two_sided and args.variant not in ("book", "mode-seeking"):
         parser.error("--two-sided goes with book or mode-seeking")
     if args.variant == "low-res":  # its own D and Adam (not in the checkpoint: a resumed run restarts them)
-        D_low = small_discriminator(p.ndf, 64 // args.pool)
-        D_low.initialize(init.Normal(0.02), ctx=ctx)
-        D_low(nd.zeros((1, 3, 64 // args.pool, 64 // args.pool), ctx=ctx))
-        D_low.hybridize(static_alloc=True, static_shape=True)
-        trainer_low = dcgan.new_trainers(G, D_low, p.lr_g, p.lr_d, p.beta1)[1]
+        D_low, trainer_low = second_discriminator(small_discriminator(p.ndf, 64 // args.pool), 64 // args.pool,
+                                                  G, p, ctx)
         step = functools.partial(step, D_low=D_low, trainer_low=trainer_low, pool=args.pool, weight=args.weight,
                                  floor=args.low_floor)
         tag = f"-p{args.pool}-w{args.weight:g}" + (f"-floor{args.low_floor:g}" if args.low_floor else "")
+    if args.variant == "patch":  # its own D and Adam (not in the checkpoint: a resumed run restarts them)
+        D_patch, trainer_patch = second_discriminator(patch_discriminator(args.patch_width or p.ndf, args.patch_kind),
+                                                      64, G, p, ctx)
+        step = functools.partial(step, D_patch=D_patch, trainer_patch=trainer_patch, floor=args.noise_floor,
+                                 weight=args.weight)
+        tag = f"-{args.patch_kind}" + (f"-width{args.patch_width}" if args.patch_width else "") + \
+            f"-w{args.weight:g}-floor{args.noise_floor:g}"
     if args.two_sided and args.variant == "book":  # the book's step, with the two-sided penalty
         dcgan.grain_penalty = two_sided_grain_penalty
         tag += "-two-sided"
-    if args.noise_floor:
+    if args.noise_floor and args.variant != "patch":  # patch floors only its face D's noise
         step = with_noise_floor(step or dcgan.train_step, args.noise_floor)
         tag += f"-floor{args.noise_floor:g}"
     if args.binary:
         tag += f"-binary{args.binary}"
     if args.ngf != profiles.PROFILES["default"].ngf:
         tag += f"-ngf{args.ngf}"
+    if args.ndf != profiles.PROFILES["default"].ndf:
+        tag += f"-ndf{args.ndf}"
     if args.mixture:
         tag += f"-mix{args.mixture}-sd{args.spread:g}"
     if args.batch_size != profiles.PROFILES["default"].batch_size:
