@@ -24,6 +24,7 @@ from explore_spreads import (AUGMENTATIONS, STEPS, patch_discriminator, second_d
                              small_discriminator)
 
 import mxnet as mx  # noqa: E402
+import numpy as np  # noqa: E402
 from mxnet import nd  # noqa: E402
 
 from utils import profiles  # noqa: E402
@@ -35,18 +36,20 @@ PATCH_FLOOR = 0.05  # the face D's noise floor in the patch step (round 17's run
 
 def with_extras(name, G, p, ctx):
     """The step of variant `name`, with what it takes besides the book's networks:
-    the low-res D (32 x 32), the patch D (each kind; the 3x3 kind also half as wide),
-    all augmentations."""
+    the low-res D (32 x 32), the patch D (each kind; the 3x3 kind also half as wide,
+    and on 32 x 32 crops), all augmentations."""
     step = STEPS[name]
     if name == "low-res":
         D_low, trainer_low = second_discriminator(small_discriminator(p.ndf, 32), 32, G, p, ctx)
         return {name: functools.partial(step, D_low=D_low, trainer_low=trainer_low, pool=2)}
     if name == "patch":
         ways = {}
-        for kind, width in (("two-layer", p.ndf), ("3x3", p.ndf), ("3x3", p.ndf // 2)):
-            D_patch, trainer_patch = second_discriminator(patch_discriminator(width, kind), 64, G, p, ctx)
-            ways[f"patch ({kind}, {width} wide)"] = functools.partial(step, D_patch=D_patch, trainer_patch=trainer_patch,
-                                                                     floor=PATCH_FLOOR)
+        for kind, width, size in (("two-layer", p.ndf, 0), ("3x3", p.ndf, 0), ("3x3", p.ndf // 2, 0),
+                                  ("3x3", p.ndf, 32)):
+            D_patch, trainer_patch = second_discriminator(patch_discriminator(width, kind), size or 64, G, p, ctx)
+            name = f"patch ({kind}, {width} wide" + (f", {size}x{size} crops)" if size else ")")
+            ways[name] = functools.partial(step, D_patch=D_patch, trainer_patch=trainer_patch, floor=PATCH_FLOOR,
+                                           crop_size=size, where=np.random.default_rng(0))
         return ways
     if name == "augment":
         return {name: functools.partial(step, policy=tuple(AUGMENTATIONS))}

@@ -5,7 +5,7 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
                                     [--weight W] [--pool P] [--grey] [--two-sided] [--grain-times T]
                                     [--in-d N] [--reuse [--one-draw]] [--mixture K [--spread S]]
                                     [--binary K] [--ngf N] [--ndf N] [--noise-floor F] [--low-floor F]
-                                    [--policy P] [--patch-kind K] [--patch-width N]
+                                    [--policy P] [--patch-kind K] [--patch-width N] [--patch-crop C]
 
 - book: the `default` recipe itself, unchanged: the baseline for runs on a machine
   (the same recipe and seed trained on another CPU is another draw).
@@ -61,9 +61,10 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
 - patch: the last epochs' two jobs split between two Ds. The book's D judges whole
   faces through instance noise that fades only to --noise-floor (a blurred view of
   shapes to the end, which keeps the spreads wide), and a second D judges small
-  patches (--patch-kind, --patch-width) through the book's fading noise (fine detail, asked for by a D that sees
-  no whole face); G's loss adds the patch D's verdict with weight --weight. (Its
-  weights and Adam are not in the checkpoint.)
+  patches (--patch-kind, --patch-width, --patch-crop) through the book's fading
+  noise (fine detail, asked for by a D that sees no whole face); G's loss adds the
+  patch D's verdict with weight --weight. (Its weights and Adam are not in the
+  checkpoint.)
 - mixed-batch: D judges the real and the fake batch in one call, so its batch norm
   normalises both with the same statistics (the paper's step gives D one batch of
   each, and batch norm then removes each batch's own mean and spread before D's
@@ -584,20 +585,32 @@ def per_image(patch_losses, n):
     return patch_losses.reshape((n, -1)).mean(axis=1)
 
 
+def crop(x, top, left, size):
+    """The size x size square of every image in x whose top-left corner is (top, left)."""
+    return nd.slice(x, begin=(None, None, top, left), end=(None, None, top + size, left + size))
+
+
 def patch_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0, *,
-               D_patch, trainer_patch, floor, weight=1.0):
+               D_patch, trainer_patch, floor, weight=1.0, crop_size=0, where=None):
     """dcgan.train_step with the two jobs of the last epochs split between two Ds: the
     book's D judges whole faces through instance noise that never fades below `floor`
     (so it keeps a blurred view of shapes to the end), and a patch D judges small
-    patches (--patch-kind, --patch-width) through the book's fading noise (so G is still asked for fine detail,
+    patches (--patch-kind, --patch-width, --patch-crop) through the book's fading noise (so G is still asked for fine detail,
     but by a D that cannot see a whole face). G's loss adds the patch D's verdict,
-    averaged over the patches, with weight `weight`."""
+    averaged over the patches, with weight `weight`. With crop_size, the patch D
+    judges only one square of that size of every face, at a place drawn afresh each
+    step from `where` (a numpy Generator) and the same for the real and the fake
+    batch: its patches need no whole face, and a quarter of the pixels costs about a
+    quarter of the work."""
     n = real.shape[0]
     with autograd.record():
         fake = G(z)
         seen_real, seen_fake = dcgan.add_noise(real, fake, max(noise, floor))
         loss_d, out_real, out_fake = dcgan.d_loss(D, seen_real, seen_fake, real_label)
         patch_real, patch_fake = dcgan.add_noise(real, fake, noise)
+        if crop_size:
+            top, left = (int(v) for v in where.integers(0, real.shape[2] - crop_size + 1, 2))
+            patch_real, patch_fake = crop(patch_real, top, left, crop_size), crop(patch_fake, top, left, crop_size)
         loss_patch = per_image(dcgan.d_loss(D_patch, patch_real, patch_fake, real_label)[0], n)
     autograd.backward([loss_d, loss_patch])
     trainer_d.step(n)
@@ -685,6 +698,8 @@ def main():
                         help="patch: the patch D's layers (see patch_discriminator)")
     parser.add_argument("--patch-width", type=int, default=0,
                         help="patch: the patch D's first width (default: D's, 16)")
+    parser.add_argument("--patch-crop", type=int, default=0,
+                        help="patch: the patch D judges one random square of this size of every face (0: all of it)")
     parser.add_argument("--out", default=None, help="checkpoint folder (default: runs/explore-VARIANT-sSEED)")
     args = parser.parse_args()
     p = dataclasses.replace(profiles.PROFILES["default"], seed=args.seed, epochs=args.epochs,
@@ -755,10 +770,12 @@ def main():
         tag = f"-p{args.pool}-w{args.weight:g}" + (f"-floor{args.low_floor:g}" if args.low_floor else "")
     if args.variant == "patch":  # its own D and Adam (not in the checkpoint: a resumed run restarts them)
         D_patch, trainer_patch = second_discriminator(patch_discriminator(args.patch_width or p.ndf, args.patch_kind),
-                                                      64, G, p, ctx)
+                                                      args.patch_crop or 64, G, p, ctx)
         step = functools.partial(step, D_patch=D_patch, trainer_patch=trainer_patch, floor=args.noise_floor,
-                                 weight=args.weight)
+                                 weight=args.weight, crop_size=args.patch_crop,
+                                 where=np.random.default_rng(p.seed + 11))
         tag = f"-{args.patch_kind}" + (f"-width{args.patch_width}" if args.patch_width else "") + \
+            (f"-crop{args.patch_crop}" if args.patch_crop else "") + \
             f"-w{args.weight:g}-floor{args.noise_floor:g}"
     if args.two_sided and args.variant == "book":  # the book's step, with the two-sided penalty
         dcgan.grain_penalty = two_sided_grain_penalty
