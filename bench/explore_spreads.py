@@ -567,7 +567,7 @@ def patch_discriminator(ndf, kind="two-layer"):
       convolutions, batch norm on the second), then a 1 x 1 logit: one for each of
       16 x 16 overlapping 10 x 10-pixel patches.
     - "3x3": one stride-2 4 x 4 convolution and two 3 x 3 ones: a logit for each of
-      32 x 32 overlapping 12 x 12-pixel patches (about 1.9x the book's step, one thread)."""
+      32 x 32 overlapping 12 x 12-pixel patches (a step costs 2.0x the book's, two threads)."""
     D = nn.HybridSequential(prefix="Dpatch_")
     with D.name_scope():
         D.add(nn.Conv2D(ndf, 4, 2, 1, use_bias=False), nn.LeakyReLU(0.2))
