@@ -2,7 +2,7 @@
 `default` profile's run (chapter 2's, from the chapters' cache; trained first if it is
 not there):
 
-    python bench/explore_sampling.py [--candidates N] [--last]
+    python bench/explore_sampling.py [--candidates N] [--last] [--stretch]
 
 A discriminator trained to the end estimates how much likelier a face is under the
 data than under G: its logit, log(p_data / p_G) for an ideal D trained with labels 1
@@ -13,6 +13,17 @@ resamples 2,000 in proportion to e^(t * logit) for t = 0.5, 1, 1.5, in proportio
 the label-0.9 ratio, and from the half and the quarter D finds most real, and prints
 chapter 4's measures for each beside G's own 2,000 samples. --last samples G's own
 last weights, which D was trained against, instead of their moving average.
+
+--stretch selects by G's own map instead of D's verdict. G's codes fill one
+connected cloud, and the data's hair styles are separate kinds; a continuous G has
+to cross from one kind to the next somewhere, and if it crosses quickly, the faces
+between kinds sit where a small change of code changes the face most (Tanielian et
+al. 2020 reject samples by the size of G's Jacobian). The script measures each
+candidate's stretch (the root-mean-square change of its pixels per unit step along
+4 random directions of length 0.5, over the step's length), reports how often the
+classifier is unsure of the hair style (top class below 0.9) among the most and the
+least stretched candidates and each class's share, and draws 2,000 from the 80%,
+50% and 25% least stretched.
 """
 from __future__ import annotations
 
@@ -28,7 +39,7 @@ import numpy as np  # noqa: E402
 from mxnet import nd  # noqa: E402
 
 from utils import profiles  # noqa: E402
-from utils.data import to_float  # noqa: E402
+from utils.data import faces, to_float  # noqa: E402
 from utils.gan import runs, scorecard, training  # noqa: E402
 from utils.latent import attributes  # noqa: E402
 
@@ -47,6 +58,44 @@ def ratio_label_09(logit: np.ndarray) -> np.ndarray:
     return e / (0.9 - 0.1 * e)
 
 
+def stretch(G, codes: np.ndarray, rng, directions: int = 4, length: float = 0.5) -> np.ndarray:
+    """For each code, how much G's face changes per unit of code: the root-mean-square
+    change of the pixels along `directions` random directions of the given length,
+    over the length, averaged over the directions."""
+    def faces(z):
+        return G(nd.array(z.reshape(len(z), -1, 1, 1))).asnumpy().reshape(len(z), -1)
+    out = np.zeros(len(codes))
+    for i in range(0, len(codes), CHUNK):
+        z = codes[i:i + CHUNK].astype(np.float32)
+        base = faces(z)
+        for _ in range(directions):
+            u = rng.standard_normal(z.shape).astype(np.float32)
+            u /= np.linalg.norm(u, axis=1, keepdims=True)
+            out[i:i + CHUNK] += np.sqrt(((faces(z + length * u) - base) ** 2).mean(axis=1)) / length
+    return out / directions
+
+
+def by_stretch(G, codes, candidates, refs, classifier, ctx, rng) -> None:
+    """The hair style against the stretch of G's map, and samples drawn from the least stretched."""
+    s = stretch(G, codes, rng)
+    order = np.argsort(s)
+    probs = attributes.class_probabilities(classifier, candidates, ctx, "hair_style")
+    unsure = probs.max(axis=1) < 0.9
+    fifth = len(s) // 5
+    print(f"stretch: median {np.median(s):.3f}, 10-90% {np.quantile(s, 0.1):.3f}-{np.quantile(s, 0.9):.3f}; "
+          f"hair style unsure: all {unsure.mean():.1%}, the least stretched fifth {unsure[order[:fifth]].mean():.1%}, "
+          f"the most stretched fifth {unsure[order[-fifth:]].mean():.1%}")
+    shares = np.bincount(probs.argmax(axis=1), minlength=len(faces.HAIR_STYLES)) / len(probs)
+    data = np.bincount(np.asarray(refs.train_reading["hair_style"]).astype(int), minlength=len(faces.HAIR_STYLES)) / len(refs.train_faces)
+    print("hair style shares, data / G: " + ", ".join(
+        f"{name} {d:.2f} / {g:.2f}" for name, d, g in zip(faces.HAIR_STYLES, data, shares)))
+    n = len(refs.held_out)
+    for keep in (0.8, 0.5, 0.25):
+        pool = order[:int(keep * len(s))]
+        report(f"the {keep:.0%} least stretched", candidates[rng.choice(pool, n, replace=False)],
+               refs, classifier, ctx)
+
+
 def report(name: str, images: np.ndarray, refs, classifier, ctx) -> None:
     card = scorecard.scorecard(images, refs, classifier, ctx)
     gaps = card["attributes"]
@@ -59,6 +108,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--candidates", type=int, default=20000)
     parser.add_argument("--last", action="store_true", help="G's own last weights, not their average")
+    parser.add_argument("--stretch", action="store_true",
+                        help="select by the stretch of G's map (how fast the face changes with the code), not by D")
     args = parser.parse_args()
     profile, ctx = profiles.PROFILES["default"], mx.cpu()
     G, D, history = runs.trained_networks(profile, ctx, show_log=False)
@@ -70,6 +121,10 @@ def main() -> int:
     codes = rng.standard_normal((args.candidates, profile.nz))
     candidates = np.concatenate([training.sample(G, codes[i:i + CHUNK], ctx)
                                  for i in range(0, len(codes), CHUNK)])
+    if args.stretch:
+        report("G, first candidates", candidates[:len(refs.held_out)], refs, classifier, ctx)
+        by_stretch(G, codes, candidates, refs, classifier, ctx, rng)
+        return 0
     fake, real = logits(D, candidates), logits(D, refs.held_out)
     print(f"D's logits: G's faces {fake.mean():.2f} ± {fake.std():.2f}, held-out drawings "
           f"{real.mean():.2f} ± {real.std():.2f}; called real: G's {np.mean(fake > 0):.0%}, "

@@ -6,6 +6,7 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
                                     [--in-d N] [--reuse [--one-draw]] [--mixture K [--spread S]]
                                     [--binary K] [--ngf N] [--ndf N] [--noise-floor F] [--low-floor F]
                                     [--policy P] [--patch-kind K] [--patch-width N] [--patch-crop C]
+                                    [--d-rate-end F] [--floor-release R]
 
 - book: the `default` recipe itself, unchanged: the baseline for runs on a machine
   (the same recipe and seed trained on another CPU is another draw).
@@ -41,6 +42,15 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   out: it tests whether the fading noise narrows them. With `book --two-sided` the
   grain penalty also holds G's fine detail up to the drawings' (as mode-seeking's
   --two-sided does), for the detail D no longer sees through the noise.
+- --floor-release R (with --noise-floor): the floor fades to 0 over the last R of
+  the run (R = 0.1: the last 2.4 epochs). The floor keeps the spreads wide but hides
+  fine detail from D to the end: it tests whether a short last phase without it
+  gives G its fine detail back before the spreads narrow again.
+- --d-rate-end F (with any variant): D's learning rate fades linearly over the run
+  to F times its own, as the instance noise fades. In the last epochs, as the noise
+  fades out, D becomes right 96-98% of the time and G's spreads narrow: it tests
+  whether a D that learns more slowly then keeps them wide without the floor's
+  blurred view (so without the floor's cost in fine detail).
 - --ngf N, --ndf N: G, D of width N (the `default` profile's are 32 and 16).
 - low-res: a second D, of the paper's pattern but fewer layers, judges the faces
   shrunk to averages of --pool x --pool pixels (2: 32 x 32; 4: 16 x 16), in the same
@@ -567,7 +577,11 @@ def patch_discriminator(ndf, kind="two-layer"):
       convolutions, batch norm on the second), then a 1 x 1 logit: one for each of
       16 x 16 overlapping 10 x 10-pixel patches.
     - "3x3": one stride-2 4 x 4 convolution and two 3 x 3 ones: a logit for each of
-      32 x 32 overlapping 12 x 12-pixel patches (a step costs 2.0x the book's, two threads)."""
+      32 x 32 overlapping 12 x 12-pixel patches (a step costs 2.0x the book's, two threads;
+      more than half of the patch D's time goes to its last layer: MKL-DNN is slow at
+      3 x 3 convolutions with a single output channel).
+    - "3x3-1x1": the same with a 1 x 1 logit: 32 x 32 patches of 8 x 8 pixels, for
+      about a third of the 3x3 kind's time."""
     D = nn.HybridSequential(prefix="Dpatch_")
     with D.name_scope():
         D.add(nn.Conv2D(ndf, 4, 2, 1, use_bias=False), nn.LeakyReLU(0.2))
@@ -576,8 +590,15 @@ def patch_discriminator(ndf, kind="two-layer"):
                   nn.Conv2D(1, 1, 1, 0, use_bias=False))
         else:
             D.add(nn.Conv2D(ndf * 2, 3, 1, 1, use_bias=False), nn.BatchNorm(), nn.LeakyReLU(0.2),
-                  nn.Conv2D(1, 3, 1, 1, use_bias=False))
+                  *logit_layers(kind))
     return D
+
+
+def logit_layers(kind):
+    """The patch D's last layer(s), from its 3 x 3 features to one logit per patch."""
+    if kind == "3x3-1x1":
+        return (nn.Conv2D(1, 1, 1, 0, use_bias=False),)
+    return (nn.Conv2D(1, 3, 1, 1, use_bias=False),)
 
 
 def per_image(patch_losses, n):
@@ -637,11 +658,26 @@ def unsure_hair_style(classifier, images, ctx) -> float:
     return float(np.mean(probs.max(axis=1) < 0.9))
 
 
-def with_noise_floor(step, floor):
-    """step, with the instance noise never below `floor` (the engine fades it to 0)."""
+def with_noise_floor(step, floor, release=0.0, start_noise=1.0):
+    """step, with the instance noise never below `floor` (the engine fades it to 0);
+    with `release`, the floor itself fades to 0 over that last share of the run (the
+    share of the run left is noise / start_noise)."""
     def floored(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0):
-        return step(G, D, trainer_g, trainer_d, real, z, real_label, max(noise, floor), grain)
+        left = noise / start_noise
+        least = floor * min(1.0, left / release) if release else floor
+        return step(G, D, trainer_g, trainer_d, real, z, real_label, max(noise, least), grain)
     return floored
+
+
+def with_fading_d_rate(step, lr_d, end, start_noise):
+    """step, with D's learning rate fading linearly over the run from lr_d to end x lr_d,
+    as the instance noise fades from start_noise to 0 (the share of the run left is
+    noise / start_noise)."""
+    def fading(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0):
+        left = noise / start_noise
+        trainer_d.set_learning_rate(lr_d * (end + (1 - end) * left))
+        return step(G, D, trainer_g, trainer_d, real, z, real_label, noise, grain)
+    return fading
 
 
 def right_share(D, real, generated, ctx, pool=1) -> float:
@@ -684,8 +720,12 @@ def main():
                         help="--mixture: each Gaussian's standard deviation (below 1)")
     parser.add_argument("--noise-floor", type=float, default=0.0,
                         help="the instance noise fades to this standard deviation, not to 0")
+    parser.add_argument("--floor-release", type=float, default=0.0,
+                        help="the noise floor fades to 0 over this last share of the run (0: it never does)")
     parser.add_argument("--low-floor", type=float, default=0.0,
                         help="low-res: the second D's instance noise fades to this, not to 0 (the first D's still does)")
+    parser.add_argument("--d-rate-end", type=float, default=1.0,
+                        help="D's learning rate fades linearly over the run to this share of its own (1: no fade)")
     parser.add_argument("--ngf", type=int, default=profiles.PROFILES["default"].ngf,
                         help="G's width (the default profile's: 32)")
     parser.add_argument("--ndf", type=int, default=profiles.PROFILES["default"].ndf,
@@ -694,7 +734,7 @@ def main():
                         help="codes whose last K numbers are -1 or +1 instead of normal (0: none, the book's)")
     parser.add_argument("--policy", default=None,
                         help="augment: the augmentations, in order (of " + ", ".join(AUGMENTATIONS) + "; default all)")
-    parser.add_argument("--patch-kind", choices=("two-layer", "3x3"), default="two-layer",
+    parser.add_argument("--patch-kind", choices=("two-layer", "3x3", "3x3-1x1"), default="two-layer",
                         help="patch: the patch D's layers (see patch_discriminator)")
     parser.add_argument("--patch-width", type=int, default=0,
                         help="patch: the patch D's first width (default: D's, 16)")
@@ -781,8 +821,13 @@ def main():
         dcgan.grain_penalty = two_sided_grain_penalty
         tag += "-two-sided"
     if args.noise_floor and args.variant != "patch":  # patch floors only its face D's noise
-        step = with_noise_floor(step or dcgan.train_step, args.noise_floor)
-        tag += f"-floor{args.noise_floor:g}"
+        step = with_noise_floor(step or dcgan.train_step, args.noise_floor, args.floor_release, p.instance_noise)
+        tag += f"-floor{args.noise_floor:g}" + (f"-release{args.floor_release:g}" if args.floor_release else "")
+    if args.floor_release and (not args.noise_floor or args.variant == "patch"):
+        parser.error("--floor-release goes with --noise-floor (not with patch)")
+    if args.d_rate_end != 1:
+        step = with_fading_d_rate(step or dcgan.train_step, p.lr_d, args.d_rate_end, p.instance_noise)
+        tag += f"-d-rate-end{args.d_rate_end:g}"
     if args.binary:
         tag += f"-binary{args.binary}"
     if args.ngf != profiles.PROFILES["default"].ngf:
