@@ -6,7 +6,7 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
                                     [--in-d N] [--reuse [--one-draw]] [--mixture K [--spread S]]
                                     [--binary K] [--ngf N] [--ndf N] [--noise-floor F] [--low-floor F]
                                     [--policy P] [--patch-kind K] [--patch-width N] [--patch-crop C]
-                                    [--d-rate-end F] [--floor-release R]
+                                    [--patch-from S] [--d-rate-end F] [--floor-release R]
 
 - book: the `default` recipe itself, unchanged: the baseline for runs on a machine
   (the same recipe and seed trained on another CPU is another draw).
@@ -74,7 +74,9 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   patches (--patch-kind, --patch-width, --patch-crop) through the book's fading
   noise (fine detail, asked for by a D that sees no whole face); G's loss adds the
   patch D's verdict with weight --weight. (Its weights and Adam are not in the
-  checkpoint.)
+  checkpoint.) With --patch-from S the patch D joins only at that share of the run:
+  until the fading noise reaches the floor, the face D sees no finer detail than
+  with the floor, and the book's step with the floor costs a book's step.
 - mixed-batch: D judges the real and the fake batch in one call, so its batch norm
   normalises both with the same statistics (the paper's step gives D one batch of
   each, and batch norm then removes each batch's own mean and spread before D's
@@ -669,6 +671,20 @@ def with_noise_floor(step, floor, release=0.0, start_noise=1.0):
     return floored
 
 
+def with_late_patch(patch, floor, start, start_noise):
+    """The patch step from `start` (a share of the run) on; before it, the book's step
+    with the face D's noise floor, and no patch D (it neither learns nor judges).
+    Until the fading noise reaches the floor (half the run with the `default`
+    profile's 0.1 and a floor of 0.05), the one D sees no finer detail than the
+    floored D would: the patch D is there for the rest."""
+    book = with_noise_floor(dcgan.train_step, floor)
+
+    def late(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0):
+        step = patch if 1 - noise / start_noise >= start else book
+        return step(G, D, trainer_g, trainer_d, real, z, real_label, noise, grain)
+    return late
+
+
 def with_fading_d_rate(step, lr_d, end, start_noise):
     """step, with D's learning rate fading linearly over the run from lr_d to end x lr_d,
     as the instance noise fades from start_noise to 0 (the share of the run left is
@@ -740,6 +756,8 @@ def main():
                         help="patch: the patch D's first width (default: D's, 16)")
     parser.add_argument("--patch-crop", type=int, default=0,
                         help="patch: the patch D judges one random square of this size of every face (0: all of it)")
+    parser.add_argument("--patch-from", type=float, default=0.0,
+                        help="patch: the patch D joins at this share of the run (before: the book's step with the floor)")
     parser.add_argument("--out", default=None, help="checkpoint folder (default: runs/explore-VARIANT-sSEED)")
     args = parser.parse_args()
     p = dataclasses.replace(profiles.PROFILES["default"], seed=args.seed, epochs=args.epochs,
@@ -817,6 +835,11 @@ def main():
         tag = f"-{args.patch_kind}" + (f"-width{args.patch_width}" if args.patch_width else "") + \
             (f"-crop{args.patch_crop}" if args.patch_crop else "") + \
             f"-w{args.weight:g}-floor{args.noise_floor:g}"
+        if args.patch_from:
+            step = with_late_patch(step, args.noise_floor, args.patch_from, p.instance_noise)
+            tag += f"-from{args.patch_from:g}"
+    elif args.patch_from:
+        parser.error("--patch-from goes with patch")
     if args.two_sided and args.variant == "book":  # the book's step, with the two-sided penalty
         dcgan.grain_penalty = two_sided_grain_penalty
         tag += "-two-sided"

@@ -42,9 +42,10 @@ class Profile:
 PROFILES = {
     "quick": Profile("quick", "faces", num_images=512, ngf=8, ndf=8,
                      batch_size=32, epochs=1, lr_d=1e-4, ema=0.995, grain=1.0),
-    # Measured on a 2-core CPU: D at width 32 won nearly every round (accuracy 0.98)
-    # and G's faces stayed noisy; at width 16 the game stays closer, faces are
-    # varied after ~1,000 iterations, and an iteration costs half as much. D's half
+    # Measured on a 2-core CPU with this recipe: D at width 32 was right 97-99% of
+    # the time in every epoch and G's faces were far less varied (recall 0.16 against
+    # 0.78 at width 16; bench/README.md); at width 16 the game stays closer and an
+    # iteration costs half as much. D's half
     # learning rate, the average of G, the grain penalty, 24 epochs instead of 12 and
     # batches of 32 instead of 64: chapter 4 and bench/ measure what each bought.
     "default": Profile("default", "faces", num_images=10_000, ngf=32, ndf=16,
