@@ -45,8 +45,9 @@ def with_extras(name, G, p, ctx):
     if name == "patch":
         ways = {}
         for kind, width, size in (("two-layer", p.ndf, 0), ("3x3", p.ndf, 0), ("3x3", p.ndf // 2, 0),
-                                  ("3x3", p.ndf, 32), ("3x3-1x1", p.ndf, 0)):
-            D_patch, trainer_patch = second_discriminator(patch_discriminator(width, kind), size or 64, G, p, ctx)
+                                  ("3x3", p.ndf, 32), ("3x3-1x1", p.ndf, 0),
+                                  ("3x3-split", p.ndf, 0)):
+            D_patch, trainer_patch = second_discriminator(patch_discriminator(width, kind, size or 64), size or 64, G, p, ctx)
             name = f"patch ({kind}, {width} wide" + (f", {size}x{size} crops)" if size else ")")
             ways[name] = functools.partial(step, D_patch=D_patch, trainer_patch=trainer_patch, floor=PATCH_FLOOR,
                                            crop_size=size, where=np.random.default_rng(0))
