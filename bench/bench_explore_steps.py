@@ -46,7 +46,7 @@ def with_extras(name, G, p, ctx):
         ways = {}
         for kind, width, size in (("two-layer", p.ndf, 0), ("3x3", p.ndf, 0), ("3x3", p.ndf // 2, 0),
                                   ("3x3", p.ndf, 32), ("3x3-1x1", p.ndf, 0),
-                                  ("3x3-split", p.ndf, 0)):
+                                  ("3x3-split", p.ndf, 0), ("3x3-split", p.ndf, 48)):
             D_patch, trainer_patch = second_discriminator(patch_discriminator(width, kind, size or 64), size or 64, G, p, ctx)
             name = f"patch ({kind}, {width} wide" + (f", {size}x{size} crops)" if size else ")")
             ways[name] = functools.partial(step, D_patch=D_patch, trainer_patch=trainer_patch, floor=PATCH_FLOOR,
