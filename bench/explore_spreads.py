@@ -687,13 +687,17 @@ def unsure_hair_style(classifier, images, ctx) -> float:
     return float(np.mean(probs.max(axis=1) < 0.9))
 
 
+def share_left(noise, start_noise):
+    """The share of the run still to go: the engine passes each step the instance
+    noise, which fades linearly from start_noise at the first step to 0 at the end."""
+    return noise / start_noise
+
+
 def with_noise_floor(step, floor, release=0.0, start_noise=1.0):
     """step, with the instance noise never below `floor` (the engine fades it to 0);
-    with `release`, the floor itself fades to 0 over that last share of the run (the
-    share of the run left is noise / start_noise)."""
+    with `release`, the floor itself fades to 0 over that last share of the run."""
     def floored(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0):
-        left = noise / start_noise
-        least = floor * min(1.0, left / release) if release else floor
+        least = floor * min(1.0, share_left(noise, start_noise) / release) if release else floor
         return step(G, D, trainer_g, trainer_d, real, z, real_label, max(noise, least), grain)
     return floored
 
@@ -707,18 +711,16 @@ def with_late_patch(patch, floor, start, start_noise):
     book = with_noise_floor(dcgan.train_step, floor)
 
     def late(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0):
-        step = patch if 1 - noise / start_noise >= start else book
+        step = patch if 1 - share_left(noise, start_noise) >= start else book
         return step(G, D, trainer_g, trainer_d, real, z, real_label, noise, grain)
     return late
 
 
 def with_fading_d_rate(step, lr_d, end, start_noise):
     """step, with D's learning rate fading linearly over the run from lr_d to end x lr_d,
-    as the instance noise fades from start_noise to 0 (the share of the run left is
-    noise / start_noise)."""
+    as the instance noise fades from start_noise to 0."""
     def fading(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0):
-        left = noise / start_noise
-        trainer_d.set_learning_rate(lr_d * (end + (1 - end) * left))
+        trainer_d.set_learning_rate(lr_d * (end + (1 - end) * share_left(noise, start_noise)))
         return step(G, D, trainer_g, trainer_d, real, z, real_label, noise, grain)
     return fading
 
