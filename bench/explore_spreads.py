@@ -5,8 +5,9 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
                                     [--weight W] [--pool P] [--grey] [--two-sided] [--grain-times T]
                                     [--in-d N] [--reuse [--one-draw]] [--mixture K [--spread S]]
                                     [--binary K] [--ngf N] [--ndf N] [--noise-floor F] [--low-floor F]
-                                    [--policy P] [--patch-kind K] [--patch-width N] [--patch-crop C]
-                                    [--patch-from S] [--d-rate-end F] [--floor-release R]
+                                    [--policy P] [--patch-kind K] [--patch-width N] [--patch-middle N]
+                                    [--patch-crop C] [--patch-from S] [--patch-every K] [--d-rate-end F]
+                                    [--floor-release R] [--freeze-coarse K [--freeze-from S]]
 
 - book: the `default` recipe itself, unchanged: the baseline for runs on a machine
   (the same recipe and seed trained on another CPU is another draw).
@@ -51,6 +52,12 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   fades out, D becomes right 96-98% of the time and G's spreads narrow: it tests
   whether a D that learns more slowly then keeps them wide without the floor's
   blurred view (so without the floor's cost in fine detail).
+- --freeze-coarse K (with any variant): from --freeze-from S of the run on (0.67:
+  when G's spreads were widest), the weights of G's first K blocks (1: the 4 x 4
+  layer, 2: up to 8 x 8, 3: up to 16 x 16) stay as they are, and only the finer
+  layers learn on. The spreads narrow again in the last third, as the noise fades
+  and D sees fine detail: it tests whether it is the coarse layers, which lay the
+  face out, that narrow them.
 - --ngf N, --ndf N: G, D of width N (the `default` profile's are 32 and 16).
 - low-res: a second D, of the paper's pattern but fewer layers, judges the faces
   shrunk to averages of --pool x --pool pixels (2: 32 x 32; 4: 16 x 16), in the same
@@ -76,7 +83,10 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   patch D's verdict with weight --weight. (Its weights and Adam are not in the
   checkpoint.) With --patch-from S the patch D joins only at that share of the run:
   until the fading noise reaches the floor, the face D sees no finer detail than
-  with the floor, and the book's step with the floor costs a book's step.
+  with the floor, and the book's step with the floor costs a book's step. With
+  --patch-every K it learns and judges on one step in K (the others are the book's
+  step with the floor), which spreads its cost over K steps; --patch-middle N makes
+  its middle layer N wide instead of twice --patch-width (cheaper).
 - mixed-batch: D judges the real and the fake batch in one call, so its batch norm
   normalises both with the same statistics (the paper's step gives D one batch of
   each, and batch norm then removes each batch's own mean and spread before D's
@@ -572,7 +582,7 @@ def augment_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0,
     return dcgan.step_stats(loss_d, loss_g, out_real, out_fake)
 
 
-def patch_discriminator(ndf, kind="two-layer", size=64):
+def patch_discriminator(ndf, kind="two-layer", size=64, middle=0):
     """A D that judges small patches, not faces: a logit for each patch, none for a
     whole face, so it sees fine detail but no face's shape, size or smile.
     - "two-layer": the paper's D cut after its first two layers (stride-2 4 x 4
@@ -588,7 +598,9 @@ def patch_discriminator(ndf, kind="two-layer", size=64):
     - "3x3-split": the 3x3 kind computed another way, for speed: its last layer as a
       1 x 1 convolution to 9 channels, one for each place of the 3 x 3 kernel, each
       shifted into place and summed (ShiftedSum). The same weights, one by one, so
-      the same network under Adam."""
+      the same network under Adam.
+    middle: the width of the 3 x 3 kinds' middle layer (0: twice ndf, as the paper's
+    D doubles its width layer by layer)."""
     D = nn.HybridSequential(prefix="Dpatch_")
     with D.name_scope():
         D.add(nn.Conv2D(ndf, 4, 2, 1, use_bias=False), nn.LeakyReLU(0.2))
@@ -596,7 +608,7 @@ def patch_discriminator(ndf, kind="two-layer", size=64):
             D.add(nn.Conv2D(ndf * 2, 4, 2, 1, use_bias=False), nn.BatchNorm(), nn.LeakyReLU(0.2),
                   nn.Conv2D(1, 1, 1, 0, use_bias=False))
         else:
-            D.add(nn.Conv2D(ndf * 2, 3, 1, 1, use_bias=False), nn.BatchNorm(), nn.LeakyReLU(0.2),
+            D.add(nn.Conv2D(middle or ndf * 2, 3, 1, 1, use_bias=False), nn.BatchNorm(), nn.LeakyReLU(0.2),
                   *logit_layers(kind, size // 2))
     return D
 
@@ -716,6 +728,45 @@ def with_late_patch(patch, floor, start, start_noise):
     return late
 
 
+def with_sparse_patch(patch, floor, every):
+    """The patch step on one step in `every`; on the others, the book's step with the
+    face D's noise floor, and no patch D (it neither learns nor judges). The patch
+    D's extra cost is then spread over `every` steps."""
+    book, count = with_noise_floor(dcgan.train_step, floor), iter(range(10 ** 12))
+
+    def sparse(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0):
+        step = patch if next(count) % every == 0 else book
+        return step(G, D, trainer_g, trainer_d, real, z, real_label, noise, grain)
+    return sparse
+
+
+def coarse_params(G, blocks):
+    """The trained parameters (weights, batch norm's gamma and beta) of G's first
+    `blocks` blocks (transposed convolution, batch norm, ReLU): 1 is its 4 x 4 layer,
+    2 adds the 8 x 8 one, 3 the 16 x 16 one."""
+    return [param for layer in G[:3 * blocks] for name, param in layer.collect_params().items()
+            if name.endswith(("weight", "gamma", "beta"))]
+
+
+def with_frozen_coarse(step, G, blocks, start, start_noise):
+    """step, with G's first `blocks` blocks frozen from `start` (a share of the run) on:
+    each step, their weights are put back as they were at `start`, so only the finer
+    layers keep learning. G's spreads are widest about two thirds into the run and
+    narrow again as the noise fades and D sees fine detail: it tests whether the
+    coarse layers, which lay out the face, are what narrows them then."""
+    frozen, saved = coarse_params(G, blocks), []
+
+    def freezing(G_, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0):
+        stats = step(G_, D, trainer_g, trainer_d, real, z, real_label, noise, grain)
+        if 1 - share_left(noise, start_noise) >= start:
+            if not saved:
+                saved.extend(param.data().copy() for param in frozen)
+            for param, value in zip(frozen, saved):
+                param.data()[:] = value
+        return stats
+    return freezing
+
+
 def with_fading_d_rate(step, lr_d, end, start_noise):
     """step, with D's learning rate fading linearly over the run from lr_d to end x lr_d,
     as the instance noise fades from start_noise to 0."""
@@ -771,6 +822,10 @@ def main():
                         help="low-res: the second D's instance noise fades to this, not to 0 (the first D's still does)")
     parser.add_argument("--d-rate-end", type=float, default=1.0,
                         help="D's learning rate fades linearly over the run to this share of its own (1: no fade)")
+    parser.add_argument("--freeze-coarse", type=int, default=0,
+                        help="G's first this many blocks stop learning at --freeze-from (1-4; 0: none)")
+    parser.add_argument("--freeze-from", type=float, default=0.67,
+                        help="--freeze-coarse: the share of the run at which they stop")
     parser.add_argument("--ngf", type=int, default=profiles.PROFILES["default"].ngf,
                         help="G's width (the default profile's: 32)")
     parser.add_argument("--ndf", type=int, default=profiles.PROFILES["default"].ndf,
@@ -783,10 +838,14 @@ def main():
                         help="patch: the patch D's layers (see patch_discriminator)")
     parser.add_argument("--patch-width", type=int, default=0,
                         help="patch: the patch D's first width (default: D's, 16)")
+    parser.add_argument("--patch-middle", type=int, default=0,
+                        help="patch: the width of the 3x3 kinds' middle layer (default: twice --patch-width)")
     parser.add_argument("--patch-crop", type=int, default=0,
                         help="patch: the patch D judges one random square of this size of every face (0: all of it)")
     parser.add_argument("--patch-from", type=float, default=0.0,
                         help="patch: the patch D joins at this share of the run (before: the book's step with the floor)")
+    parser.add_argument("--patch-every", type=int, default=1,
+                        help="patch: the patch D learns and judges on one step in this many (1: every step)")
     parser.add_argument("--out", default=None, help="checkpoint folder (default: runs/explore-VARIANT-sSEED)")
     args = parser.parse_args()
     p = dataclasses.replace(profiles.PROFILES["default"], seed=args.seed, epochs=args.epochs,
@@ -857,19 +916,27 @@ def main():
         tag = f"-p{args.pool}-w{args.weight:g}" + (f"-floor{args.low_floor:g}" if args.low_floor else "")
     if args.variant == "patch":  # its own D and Adam (not in the checkpoint: a resumed run restarts them)
         D_patch, trainer_patch = second_discriminator(
-            patch_discriminator(args.patch_width or p.ndf, args.patch_kind, args.patch_crop or 64),
+            patch_discriminator(args.patch_width or p.ndf, args.patch_kind, args.patch_crop or 64, args.patch_middle),
             args.patch_crop or 64, G, p, ctx)
         step = functools.partial(step, D_patch=D_patch, trainer_patch=trainer_patch, floor=args.noise_floor,
                                  weight=args.weight, crop_size=args.patch_crop,
                                  where=np.random.default_rng(p.seed + 11))
         tag = f"-{args.patch_kind}" + (f"-width{args.patch_width}" if args.patch_width else "") + \
+            (f"-middle{args.patch_middle}" if args.patch_middle else "") + \
             (f"-crop{args.patch_crop}" if args.patch_crop else "") + \
             f"-w{args.weight:g}-floor{args.noise_floor:g}"
         if args.patch_from:
             step = with_late_patch(step, args.noise_floor, args.patch_from, p.instance_noise)
             tag += f"-from{args.patch_from:g}"
-    elif args.patch_from:
-        parser.error("--patch-from goes with patch")
+        if args.patch_every > 1:
+            step = with_sparse_patch(step, args.noise_floor, args.patch_every)
+            tag += f"-every{args.patch_every}"
+    elif args.patch_from or args.patch_every > 1:
+        parser.error("--patch-from and --patch-every go with patch")
+    if args.patch_from and args.patch_every > 1:
+        parser.error("--patch-from or --patch-every: choose one")
+    if args.patch_middle and (args.variant != "patch" or args.patch_kind == "two-layer"):
+        parser.error("--patch-middle goes with patch and a 3x3 --patch-kind")
     if args.two_sided and args.variant == "book":  # the book's step, with the two-sided penalty
         dcgan.grain_penalty = two_sided_grain_penalty
         tag += "-two-sided"
@@ -878,6 +945,9 @@ def main():
         tag += f"-floor{args.noise_floor:g}" + (f"-release{args.floor_release:g}" if args.floor_release else "")
     if args.floor_release and (not args.noise_floor or args.variant == "patch"):
         parser.error("--floor-release goes with --noise-floor (not with patch)")
+    if args.freeze_coarse:
+        step = with_frozen_coarse(step or dcgan.train_step, G, args.freeze_coarse, args.freeze_from, p.instance_noise)
+        tag += f"-freeze{args.freeze_coarse}-from{args.freeze_from:g}"
     if args.d_rate_end != 1:
         step = with_fading_d_rate(step or dcgan.train_step, p.lr_d, args.d_rate_end, p.instance_noise)
         tag += f"-d-rate-end{args.d_rate_end:g}"
