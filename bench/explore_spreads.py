@@ -7,7 +7,7 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
                                     [--binary K] [--ngf N] [--ndf N] [--noise-floor F] [--low-floor F]
                                     [--policy P] [--patch-kind K] [--patch-width N] [--patch-middle N]
                                     [--patch-crop C] [--patch-from S] [--patch-every K] [--d-rate-end F]
-                                    [--floor-release R] [--freeze-coarse K [--freeze-from S]]
+                                    [--floor-release R] [--freeze-coarse K [--freeze-from S]] [--start-noise N]
 
 - book: the `default` recipe itself, unchanged: the baseline for runs on a machine
   (the same recipe and seed trained on another CPU is another draw).
@@ -52,6 +52,12 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   fades out, D becomes right 96-98% of the time and G's spreads narrow: it tests
   whether a D that learns more slowly then keeps them wide without the floor's
   blurred view (so without the floor's cost in fine detail).
+- --start-noise N (with any variant): the instance noise starts at N instead of the
+  profile's 0.1 and still fades to 0 (or to --noise-floor). The classes G draws, how
+  many of each hair style, are set early in the run (chapter 2's run had hair style
+  4.3 points off after epoch 4, 13 after epoch 6, and 9-15 from then on), and moving
+  faces from one class to another takes G through faces between them that D
+  rejects: it tests whether a blurrier D early lets G set them right.
 - --freeze-coarse K (with any variant): from --freeze-from S of the run on (0.67:
   when G's spreads were widest), the weights of G's first K blocks (1: the 4 x 4
   layer, 2: up to 8 x 8, 3: up to 16 x 16) stay as they are, and only the finer
@@ -822,6 +828,8 @@ def main():
                         help="low-res: the second D's instance noise fades to this, not to 0 (the first D's still does)")
     parser.add_argument("--d-rate-end", type=float, default=1.0,
                         help="D's learning rate fades linearly over the run to this share of its own (1: no fade)")
+    parser.add_argument("--start-noise", type=float, default=0.0,
+                        help="the instance noise's standard deviation at the first step (0: the profile's, 0.1)")
     parser.add_argument("--freeze-coarse", type=int, default=0,
                         help="G's first this many blocks stop learning at --freeze-from (1-4; 0: none)")
     parser.add_argument("--freeze-from", type=float, default=0.67,
@@ -849,7 +857,8 @@ def main():
     parser.add_argument("--out", default=None, help="checkpoint folder (default: runs/explore-VARIANT-sSEED)")
     args = parser.parse_args()
     p = dataclasses.replace(profiles.PROFILES["default"], seed=args.seed, epochs=args.epochs,
-                            batch_size=args.batch_size, ngf=args.ngf, ndf=args.ndf)
+                            batch_size=args.batch_size, ngf=args.ngf, ndf=args.ndf,
+                            instance_noise=args.start_noise or profiles.PROFILES["default"].instance_noise)
     ctx = mx.cpu()
     rng = np.random.default_rng(p.seed)
     if sum(map(bool, (args.variant == "uniform-codes", args.mixture, args.binary))) > 1:
@@ -951,6 +960,8 @@ def main():
     if args.d_rate_end != 1:
         step = with_fading_d_rate(step or dcgan.train_step, p.lr_d, args.d_rate_end, p.instance_noise)
         tag += f"-d-rate-end{args.d_rate_end:g}"
+    if args.start_noise:
+        tag += f"-noise{args.start_noise:g}"
     if args.binary:
         tag += f"-binary{args.binary}"
     if args.ngf != profiles.PROFILES["default"].ngf:
