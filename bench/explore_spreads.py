@@ -53,11 +53,11 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   whether a D that learns more slowly then keeps them wide without the floor's
   blurred view (so without the floor's cost in fine detail).
 - --start-noise N (with any variant): the instance noise starts at N instead of the
-  profile's 0.1 and still fades to 0 (or to --noise-floor). The classes G draws, how
-  many of each hair style, are set early in the run (chapter 2's run had hair style
-  4.3 points off after epoch 4, 13 after epoch 6, and 9-15 from then on), and moving
-  faces from one class to another takes G through faces between them that D
-  rejects: it tests whether a blurrier D early lets G set them right.
+  profile's 0.1 and still fades to 0 (or to --noise-floor). Chapter 2's run had hair
+  style 4.3 points off after epoch 4 and 9-15 from epoch 6 on. If the classes G draws
+  (how many of each hair style) are set early, moving faces from one class to
+  another takes G through faces between them that D rejects: it tests whether a
+  blurrier D early lets G set them right.
 - --freeze-coarse K (with any variant): from --freeze-from S of the run on (0.67:
   when G's spreads were widest), the weights of G's first K blocks (1: the 4 x 4
   layer, 2: up to 8 x 8, 3: up to 16 x 16) stay as they are, and only the finer
@@ -129,6 +129,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import functools
+import itertools
 import sys
 from pathlib import Path
 
@@ -738,7 +739,7 @@ def with_sparse_patch(patch, floor, every):
     """The patch step on one step in `every`; on the others, the book's step with the
     face D's noise floor, and no patch D (it neither learns nor judges). The patch
     D's extra cost is then spread over `every` steps."""
-    book, count = with_noise_floor(dcgan.train_step, floor), iter(range(10 ** 12))
+    book, count = with_noise_floor(dcgan.train_step, floor), itertools.count()
 
     def sparse(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0):
         step = patch if next(count) % every == 0 else book
@@ -954,6 +955,8 @@ def main():
         tag += f"-floor{args.noise_floor:g}" + (f"-release{args.floor_release:g}" if args.floor_release else "")
     if args.floor_release and (not args.noise_floor or args.variant == "patch"):
         parser.error("--floor-release goes with --noise-floor (not with patch)")
+    if not 0 <= args.freeze_coarse <= 4:
+        parser.error("--freeze-coarse: 1 to 4 of G's blocks with batch norm (0: none)")
     if args.freeze_coarse:
         step = with_frozen_coarse(step or dcgan.train_step, G, args.freeze_coarse, args.freeze_from, p.instance_noise)
         tag += f"-freeze{args.freeze_coarse}-from{args.freeze_from:g}"
