@@ -2,7 +2,7 @@
 `default` profile's run (chapter 2's, from the chapters' cache; trained first if it is
 not there):
 
-    python bench/explore_sampling.py [--candidates N] [--last] [--stretch]
+    python bench/explore_sampling.py [--candidates N] [--last] [--stretch] [--memory]
 
 A discriminator trained to the end estimates how much likelier a face is under the
 data than under G: its logit, log(p_data / p_G) for an ideal D trained with labels 1
@@ -13,6 +13,11 @@ resamples 2,000 in proportion to e^(t * logit) for t = 0.5, 1, 1.5, in proportio
 the label-0.9 ratio, and from the half and the quarter D finds most real, and prints
 chapter 4's measures for each beside G's own 2,000 samples. --last samples G's own
 last weights, which D was trained against, instead of their moving average.
+
+--memory only prints D's logits on training drawings, held-out drawings and G's
+faces. A D that had learnt the training drawings by heart would call them real far
+more often than drawings it never saw; then more (or fresh) drawings would change
+what it tells apart.
 
 --stretch selects by G's own map instead of D's verdict. G's codes fill one
 connected cloud, and the data's hair styles are separate kinds; a continuous G has
@@ -108,6 +113,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--candidates", type=int, default=20000)
     parser.add_argument("--last", action="store_true", help="G's own last weights, not their average")
+    parser.add_argument("--memory", action="store_true",
+                        help="only D's logits on training drawings, held-out drawings and G's faces: does D know "
+                             "the training drawings by heart?")
     parser.add_argument("--stretch", action="store_true",
                         help="select by the stretch of G's map (how fast the face changes with the code), not by D")
     args = parser.parse_args()
@@ -117,6 +125,13 @@ def main() -> int:
         runs.load_last_weights(history["folder"], G)
     classifier, _ = attributes.trained_classifier("default", ctx)
     refs = scorecard.references(profile, classifier, ctx)
+    if args.memory:
+        for name, images in (("training drawings", refs.train_faces), ("held-out drawings", refs.held_out),
+                             ("G's faces", scorecard.samples(G, profile, ctx, len(refs.held_out)))):
+            scores = logits(D, images)
+            print(f"D's logits, {name} ({len(images)}): {scores.mean():+.2f} ± {scores.std():.2f}, "
+                  f"called real {np.mean(scores > 0):.1%}")
+        return 0
     rng = np.random.default_rng(12345)
     codes = rng.standard_normal((args.candidates, profile.nz))
     candidates = np.concatenate([training.sample(G, codes[i:i + CHUNK], ctx)
