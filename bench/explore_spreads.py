@@ -8,6 +8,7 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
                                     [--policy P] [--patch-kind K] [--patch-width N] [--patch-middle N]
                                     [--patch-crop C] [--patch-from S] [--patch-every K] [--d-rate-end F]
                                     [--floor-release R] [--freeze-coarse K [--freeze-from S]] [--start-noise N]
+                                    [--real-label L]
 
 - book: the `default` recipe itself, unchanged: the baseline for runs on a machine
   (the same recipe and seed trained on another CPU is another draw).
@@ -58,6 +59,8 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   (how many of each hair style) are set early, moving faces from one class to
   another takes G through faces between them that D rejects: it tests whether a
   blurrier D early lets G set them right.
+- --real-label L (with any variant): D's target for the real images; the `default`
+  profile's 0.9 is one-sided label smoothing (chapter 2), 1 turns it off.
 - --freeze-coarse K (with any variant): from --freeze-from S of the run on (0.67:
   when G's spreads were widest), the weights of G's first K blocks (1: the 4 x 4
   layer, 2: up to 8 x 8, 3: up to 16 x 16) stay as they are, and only the finer
@@ -831,6 +834,8 @@ def main():
                         help="D's learning rate fades linearly over the run to this share of its own (1: no fade)")
     parser.add_argument("--start-noise", type=float, default=0.0,
                         help="the instance noise's standard deviation at the first step (0: the profile's, 0.1)")
+    parser.add_argument("--real-label", type=float, default=0.0,
+                        help="D's target for real images (0: the profile's, 0.9: one-sided label smoothing)")
     parser.add_argument("--freeze-coarse", type=int, default=0,
                         help="G's first this many blocks stop learning at --freeze-from (1-4; 0: none)")
     parser.add_argument("--freeze-from", type=float, default=0.67,
@@ -859,7 +864,8 @@ def main():
     args = parser.parse_args()
     p = dataclasses.replace(profiles.PROFILES["default"], seed=args.seed, epochs=args.epochs,
                             batch_size=args.batch_size, ngf=args.ngf, ndf=args.ndf,
-                            instance_noise=args.start_noise or profiles.PROFILES["default"].instance_noise)
+                            instance_noise=args.start_noise or profiles.PROFILES["default"].instance_noise,
+                            real_label=args.real_label or profiles.PROFILES["default"].real_label)
     ctx = mx.cpu()
     rng = np.random.default_rng(p.seed)
     if sum(map(bool, (args.variant == "uniform-codes", args.mixture, args.binary))) > 1:
@@ -965,6 +971,8 @@ def main():
         tag += f"-d-rate-end{args.d_rate_end:g}"
     if args.start_noise:
         tag += f"-noise{args.start_noise:g}"
+    if args.real_label:
+        tag += f"-label{args.real_label:g}"
     if args.binary:
         tag += f"-binary{args.binary}"
     if args.ngf != profiles.PROFILES["default"].ngf:
