@@ -754,8 +754,7 @@ def coarse_params(G, blocks):
     """The trained parameters (weights, batch norm's gamma and beta) of G's first
     `blocks` blocks (transposed convolution, batch norm, ReLU): 1 is its 4 x 4 layer,
     2 adds the 8 x 8 one, 3 the 16 x 16 one."""
-    return [param for layer in G[:3 * blocks] for name, param in layer.collect_params().items()
-            if name.endswith(("weight", "gamma", "beta"))]
+    return [param for layer in G[:3 * blocks] for param in layer.collect_params(dcgan.TRAINED).values()]
 
 
 def with_frozen_coarse(step, G, blocks, start, start_noise):
