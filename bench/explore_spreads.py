@@ -8,7 +8,7 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
                                     [--policy P] [--patch-kind K] [--patch-width N] [--patch-middle N]
                                     [--patch-crop C] [--patch-from S] [--patch-every K] [--d-rate-end F]
                                     [--floor-release R] [--freeze-coarse K [--freeze-from S]] [--start-noise N]
-                                    [--real-label L]
+                                    [--real-label L] [--loss K] [--spectral {bn,no-bn}]
 
 - book: the `default` recipe itself, unchanged: the baseline for runs on a machine
   (the same recipe and seed trained on another CPU is another draw).
@@ -61,6 +61,23 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   blurrier D early lets G set them right.
 - --real-label L (with any variant): D's target for the real images; the `default`
   profile's 0.9 is one-sided label smoothing (chapter 2), 1 turns it off.
+- --loss K (with any variant): the two players' losses. bce: the paper's (D's
+  cross-entropy, G's -log D(G(z))); least-squares: LSGAN's (Mao et al. 2017), D's
+  logit pulled towards +1 for real images and -1 for G's, G's towards +1, so that a
+  face D already calls real still pulls G (the cross-entropy's pull fades there);
+  hinge: D's loss only from faces on the wrong side of a margin (max(0, 1 - l) for
+  real, max(0, 1 + l) for G's), G's -l (Lim & Ye 2017; Miyato et al. 2018). The
+  spreads narrow in the last epochs, as D becomes right 96-98% of the time: it
+  tests whether the cross-entropy's way of scoring D's wins is what narrows them.
+  With least-squares the real target is 2 L - 1 (label smoothing as with bce);
+  hinge has no label.
+- --spectral {bn,no-bn} (with book): every convolution of D has its weight divided by
+  its largest singular value, estimated by one step of power iteration a training
+  step (spectral normalisation, Miyato et al. 2018), so that no layer can make D's
+  verdict change faster than its input. no-bn is Miyato et al.'s D: batch norm taken
+  out (not the paper's layers); bn keeps it. A D that cannot sharpen its verdict
+  without bound cannot win as surely in the last epochs: it tests whether D's late,
+  sure wins are what narrows G's spreads, without hiding fine detail from it.
 - --freeze-coarse K (with any variant): from --freeze-from S of the run on (0.67:
   when G's spreads were widest), the weights of G's first K blocks (1: the 4 x 4
   layer, 2: up to 8 x 8, 3: up to 16 x 16) stay as they are, and only the finer
@@ -785,6 +802,96 @@ def with_fading_d_rate(step, lr_d, end, start_noise):
     return fading
 
 
+class SpectralConv2D(nn.HybridBlock):
+    """A convolution without bias whose weight is divided by its largest singular
+    value (the weight seen as a matrix, one row per output channel). The singular
+    value comes from one step of power iteration from the stored vector u, which
+    spectral_update moves on after every training step (Miyato et al. 2018)."""
+
+    def __init__(self, channels, kernel, stride, pad, in_channels, **kwargs):
+        super().__init__(**kwargs)
+        self.channels = channels
+        self._conv = {"kernel": (kernel, kernel), "stride": (stride, stride), "pad": (pad, pad),
+                      "num_filter": channels, "no_bias": True}
+        with self.name_scope():
+            self.weight = self.params.get("weight", shape=(channels, in_channels, kernel, kernel))
+            self.u = self.params.get("u", shape=(1, channels), init=init.Normal(1.0), grad_req="null",
+                                     differentiable=False)
+
+    def hybrid_forward(self, F, x, weight, u):
+        w = F.reshape(weight, (self.channels, -1))
+        u, v = power_step(F, F.stop_gradient(w), u)
+        sigma = F.sum(F.dot(u, w) * v)  # u^T W v: the gradient flows through W only
+        return F.Convolution(x, F.broadcast_div(weight, F.reshape(sigma, (1, 1, 1, 1))), **self._conv)
+
+
+def power_step(F, w, u):
+    """One step of power iteration on the matrix w (out, in) from u (1, out): the
+    new unit vectors u (1, out) and v (1, in)."""
+    v = F.L2Normalization(F.dot(u, w))
+    return F.L2Normalization(F.dot(v, w, transpose_b=True)), v
+
+
+def spectral_discriminator(ndf, batch_norm):
+    """dcgan.discriminator with every convolution a SpectralConv2D; without batch
+    norm unless batch_norm."""
+    D = nn.HybridSequential(prefix="D_")
+    with D.name_scope():
+        for i, (channels, stride, pad) in enumerate(((ndf, 2, 1), (ndf * 2, 2, 1), (ndf * 4, 2, 1),
+                                                     (ndf * 8, 2, 1), (1, 1, 0))):
+            D.add(SpectralConv2D(channels, 4, stride, pad, 3 if i == 0 else ndf * 2 ** (i - 1)))
+            if 0 < i < 4 and batch_norm:
+                D.add(nn.BatchNorm())
+            if i < 4:
+                D.add(nn.LeakyReLU(0.2))
+    return D
+
+
+def with_spectral_update(step, D):
+    """step, then one step of power iteration for every SpectralConv2D of D."""
+    layers = [layer for layer in D._children.values() if isinstance(layer, SpectralConv2D)]  # noqa: SLF001
+
+    def updated(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0):
+        stats = step(G, D, trainer_g, trainer_d, real, z, real_label, noise, grain)
+        for layer in layers:
+            w = layer.weight.data().reshape((layer.channels, -1))
+            layer.u.set_data(power_step(nd, w, layer.u.data())[0])
+        return stats
+    return updated
+
+
+def least_squares_d_loss(D, real, fake, real_label=1.0):
+    """dcgan.d_loss as LSGAN's: the square distance of D's logit from +1 for real
+    images (2 real_label - 1 with label smoothing) and from -1 for G's, so that a
+    logit above 0 still means "real"."""
+    out_real = D(real).reshape((-1,))
+    out_fake = D(fake.detach()).reshape((-1,))
+    loss = nd.square(out_real - (2 * real_label - 1)) + nd.square(out_fake + 1)
+    return loss, out_real, out_fake
+
+
+def least_squares_g_loss(D, fake):
+    """dcgan.g_loss as LSGAN's: the square distance of D's logit on G's faces from +1."""
+    return nd.square(D(fake).reshape((-1,)) - 1)
+
+
+def hinge_d_loss(D, real, fake, real_label=1.0):
+    """dcgan.d_loss as the hinge loss: only logits on the wrong side of a margin of 1
+    count (real_label is not used)."""
+    out_real = D(real).reshape((-1,))
+    out_fake = D(fake.detach()).reshape((-1,))
+    return nd.relu(1 - out_real) + nd.relu(1 + out_fake), out_real, out_fake
+
+
+def hinge_g_loss(D, fake):
+    """dcgan.g_loss as the hinge loss's G: minus D's logit on G's faces."""
+    return -D(fake).reshape((-1,))
+
+
+LOSSES = {"bce": (dcgan.d_loss, dcgan.g_loss), "least-squares": (least_squares_d_loss, least_squares_g_loss),
+          "hinge": (hinge_d_loss, hinge_g_loss)}
+
+
 def right_share(D, real, generated, ctx, pool=1) -> float:
     """How often D is right (logit above 0 for real) about uint8 faces, shrunk by pool."""
     def logits(images):
@@ -859,6 +966,10 @@ def main():
                         help="patch: the patch D joins at this share of the run (before: the book's step with the floor)")
     parser.add_argument("--patch-every", type=int, default=1,
                         help="patch: the patch D learns and judges on one step in this many (1: every step)")
+    parser.add_argument("--loss", choices=tuple(LOSSES), default="bce",
+                        help="the two players' losses (bce: the paper's)")
+    parser.add_argument("--spectral", choices=("bn", "no-bn"), default=None,
+                        help="book: spectral normalisation of every convolution of D, with or without batch norm")
     parser.add_argument("--out", default=None, help="checkpoint folder (default: runs/explore-VARIANT-sSEED)")
     args = parser.parse_args()
     p = dataclasses.replace(profiles.PROFILES["default"], seed=args.seed, epochs=args.epochs,
@@ -886,7 +997,10 @@ def main():
     batches = Batches(images, p.batch_size, seed=p.seed, flip=p.flip)
     mx.random.seed(p.seed)
     G = dcgan.generator(p.ngf)
-    D = batch_std_discriminator(p.ndf) if args.variant == "batch-std" else dcgan.discriminator(p.ndf)
+    if args.spectral and args.variant != "book":
+        parser.error("--spectral goes with book")
+    D = batch_std_discriminator(p.ndf) if args.variant == "batch-std" else \
+        spectral_discriminator(p.ndf, args.spectral == "bn") if args.spectral else dcgan.discriminator(p.ndf)
     d_input = (1, 6 if args.variant == "pairs" else 3, 64, 64)
     for net, shape in ((G, (1, p.nz, 1, 1)), (D, d_input)):
         net.initialize(init.Normal(0.02), ctx=ctx)
@@ -972,6 +1086,12 @@ def main():
         tag += f"-noise{args.start_noise:g}"
     if args.real_label:
         tag += f"-label{args.real_label:g}"
+    if args.spectral:
+        step = with_spectral_update(step or dcgan.train_step, D)
+        tag += f"-spectral-{args.spectral}"
+    if args.loss != "bce":  # every step calls the engine's d_loss and g_loss
+        dcgan.d_loss, dcgan.g_loss = LOSSES[args.loss]
+        tag += f"-{args.loss}"
     if args.binary:
         tag += f"-binary{args.binary}"
     if args.ngf != profiles.PROFILES["default"].ngf:
