@@ -69,7 +69,12 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   real, max(0, 1 + l) for G's), G's -l (Lim & Ye 2017; Miyato et al. 2018). The
   spreads narrow in the last epochs, as D becomes right 96-98% of the time: it
   tests whether the cross-entropy's way of scoring D's wins is what narrows them.
-  With least-squares the real target is 2 L - 1 (label smoothing as with bce);
+  relativistic: the relativistic average GAN's (Jolicoeur-Martineau 2018): D's
+  cross-entropy on how much more real it finds each real face than G's faces on
+  average (and each of G's faces than the real ones), and G's the same the other
+  way round; a D that judges by comparison cannot grow surer of a real face
+  without G's faces coming closer. With least-squares the real target is 2 L - 1
+  (label smoothing as with bce); relativistic smooths its real label as bce does;
   hinge has no label.
 - --spectral {bn,no-bn} (with book): every convolution of D has its weight divided by
   its largest singular value, estimated by one step of power iteration a training
@@ -888,8 +893,30 @@ def hinge_g_loss(D, fake):
     return -D(fake).reshape((-1,))
 
 
+class Relativistic:
+    """The relativistic average GAN's losses, as a d_loss and a g_loss. G's turn
+    takes the real logits from the step's d_loss (D before its update; detached),
+    so it needs no second pass over the real batch. D's logits mean nothing on
+    their own now: the log's "D right" counts logits above 0 as before."""
+
+    def __init__(self):
+        self.out_real = None
+
+    def d_loss(self, D, real, fake, real_label=1.0):
+        out_real = D(real).reshape((-1,))
+        out_fake = D(fake.detach()).reshape((-1,))
+        self.out_real = out_real.detach()
+        loss = dcgan.bce(out_real - out_fake.mean(), nd.ones_like(out_real) * real_label) + \
+            dcgan.bce(out_fake - out_real.mean(), nd.zeros_like(out_fake))
+        return loss, out_real, out_fake
+
+    def g_loss(self, D, fake):
+        out, real = D(fake).reshape((-1,)), self.out_real
+        return dcgan.bce(out - real.mean(), nd.ones_like(out)) + dcgan.bce(real - out.mean(), nd.zeros_like(real))
+
+
 LOSSES = {"bce": (dcgan.d_loss, dcgan.g_loss), "least-squares": (least_squares_d_loss, least_squares_g_loss),
-          "hinge": (hinge_d_loss, hinge_g_loss)}
+          "hinge": (hinge_d_loss, hinge_g_loss), "relativistic": None}  # None: Relativistic's, made per run
 
 
 def right_share(D, real, generated, ctx, pool=1) -> float:
@@ -1090,7 +1117,10 @@ def main():
         step = with_spectral_update(step or dcgan.train_step, D)
         tag += f"-spectral-{args.spectral}"
     if args.loss != "bce":  # every step calls the engine's d_loss and g_loss
-        dcgan.d_loss, dcgan.g_loss = LOSSES[args.loss]
+        if args.variant != "book":
+            parser.error("--loss goes with book")
+        relativistic = Relativistic()  # (holds the step's real logits for G's turn)
+        dcgan.d_loss, dcgan.g_loss = LOSSES[args.loss] or (relativistic.d_loss, relativistic.g_loss)
         tag += f"-{args.loss}"
     if args.binary:
         tag += f"-binary{args.binary}"
