@@ -8,7 +8,7 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
                                     [--policy P] [--patch-kind K] [--patch-width N] [--patch-middle N]
                                     [--patch-crop C] [--patch-from S] [--patch-every K] [--d-rate-end F]
                                     [--floor-release R] [--freeze-coarse K [--freeze-from S]] [--start-noise N]
-                                    [--real-label L] [--loss K] [--spectral {bn,no-bn}]
+                                    [--real-label L] [--loss K] [--spectral {bn,no-bn}] [--lr-d R]
 
 - book: the `default` recipe itself, unchanged: the baseline for runs on a machine
   (the same recipe and seed trained on another CPU is another draw).
@@ -90,6 +90,7 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   and D sees fine detail: it tests whether it is the coarse layers, which lay the
   face out, that narrow them.
 - --ngf N, --ndf N: G, D of width N (the `default` profile's are 32 and 16).
+- --lr-d R: D's learning rate (the `default` profile's is half G's, 1e-4).
 - low-res: a second D, of the paper's pattern but fewer layers, judges the faces
   shrunk to averages of --pool x --pool pixels (2: 32 x 32; 4: 16 x 16), in the same
   step, and G's loss adds its verdict (weight --weight, default 1). Too coarse to see
@@ -973,6 +974,8 @@ def main():
                         help="G's first this many blocks stop learning at --freeze-from (1-4; 0: none)")
     parser.add_argument("--freeze-from", type=float, default=0.67,
                         help="--freeze-coarse: the share of the run at which they stop")
+    parser.add_argument("--lr-d", type=float, default=profiles.PROFILES["default"].lr_d,
+                        help="D's learning rate (the default profile's: half G's)")
     parser.add_argument("--ngf", type=int, default=profiles.PROFILES["default"].ngf,
                         help="G's width (the default profile's: 32)")
     parser.add_argument("--ndf", type=int, default=profiles.PROFILES["default"].ndf,
@@ -1000,7 +1003,7 @@ def main():
     parser.add_argument("--out", default=None, help="checkpoint folder (default: runs/explore-VARIANT-sSEED)")
     args = parser.parse_args()
     p = dataclasses.replace(profiles.PROFILES["default"], seed=args.seed, epochs=args.epochs,
-                            batch_size=args.batch_size, ngf=args.ngf, ndf=args.ndf,
+                            batch_size=args.batch_size, ngf=args.ngf, ndf=args.ndf, lr_d=args.lr_d,
                             instance_noise=args.start_noise or profiles.PROFILES["default"].instance_noise,
                             real_label=args.real_label or profiles.PROFILES["default"].real_label)
     ctx = mx.cpu()
@@ -1128,6 +1131,8 @@ def main():
         tag += f"-ngf{args.ngf}"
     if args.ndf != profiles.PROFILES["default"].ndf:
         tag += f"-ndf{args.ndf}"
+    if args.lr_d != profiles.PROFILES["default"].lr_d:
+        tag += f"-lr-d{args.lr_d:g}"
     if args.mixture:
         tag += f"-mix{args.mixture}-sd{args.spread:g}"
     if args.batch_size != profiles.PROFILES["default"].batch_size:
