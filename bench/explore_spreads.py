@@ -61,7 +61,7 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   blurrier D early lets G set them right.
 - --real-label L (with any variant): D's target for the real images; the `default`
   profile's 0.9 is one-sided label smoothing (chapter 2), 1 turns it off.
-- --loss K (with any variant): the two players' losses. bce: the paper's (D's
+- --loss K (with book): the two players' losses. bce: the paper's (D's
   cross-entropy, G's -log D(G(z))); least-squares: LSGAN's (Mao et al. 2017), D's
   logit pulled towards +1 for real images and -1 for G's, G's towards +1, so that a
   face D already calls real still pulls G (the cross-entropy's pull fades there);
@@ -812,7 +812,7 @@ class SpectralConv2D(nn.HybridBlock):
     """A convolution without bias whose weight is divided by its largest singular
     value (the weight seen as a matrix, one row per output channel). The singular
     value comes from one step of power iteration from the stored vector u, which
-    spectral_update moves on after every training step (Miyato et al. 2018)."""
+    with_spectral_update moves on after every training step (Miyato et al. 2018)."""
 
     def __init__(self, channels, kernel, stride, pad, in_channels, **kwargs):
         super().__init__(**kwargs)
@@ -916,8 +916,9 @@ class Relativistic:
         return dcgan.bce(out - real.mean(), nd.ones_like(out)) + dcgan.bce(real - out.mean(), nd.zeros_like(real))
 
 
+RELATIVISTIC = Relativistic()  # one run a process: one holder of the step's real logits
 LOSSES = {"bce": (dcgan.d_loss, dcgan.g_loss), "least-squares": (least_squares_d_loss, least_squares_g_loss),
-          "hinge": (hinge_d_loss, hinge_g_loss), "relativistic": None}  # None: Relativistic's, made per run
+          "hinge": (hinge_d_loss, hinge_g_loss), "relativistic": (RELATIVISTIC.d_loss, RELATIVISTIC.g_loss)}
 
 
 def right_share(D, real, generated, ctx, pool=1) -> float:
@@ -1122,8 +1123,7 @@ def main():
     if args.loss != "bce":  # every step calls the engine's d_loss and g_loss
         if args.variant != "book":
             parser.error("--loss goes with book")
-        relativistic = Relativistic()  # (holds the step's real logits for G's turn)
-        dcgan.d_loss, dcgan.g_loss = LOSSES[args.loss] or (relativistic.d_loss, relativistic.g_loss)
+        dcgan.d_loss, dcgan.g_loss = LOSSES[args.loss]
         tag += f"-{args.loss}"
     if args.binary:
         tag += f"-binary{args.binary}"
