@@ -37,24 +37,25 @@ PATCH_FLOOR = 0.05  # the face D's noise floor in the patch step (round 17's run
 def with_extras(name, G, p, ctx):
     """The step of variant `name`, with what it takes besides the book's networks:
     the low-res D (32 x 32), the patch D (each kind; the 3x3 kind also half as wide,
-    and on 32 x 32 crops; the 3x3-split kind also on 48 x 48 crops and with a middle
-    layer as wide as its first), all augmentations."""
+    and on 32 x 32 crops; the 3x3-split kind also on 48 x 48 crops, with a middle
+    layer as wide as its first, and on half of each batch's faces), all augmentations."""
     step = STEPS[name]
     if name == "low-res":
         D_low, trainer_low = second_discriminator(small_discriminator(p.ndf, 32), 32, G, p, ctx)
         return {name: functools.partial(step, D_low=D_low, trainer_low=trainer_low, pool=2)}
     if name == "patch":
         ways = {}
-        for kind, width, size, middle in (("two-layer", p.ndf, 0, 0), ("3x3", p.ndf, 0, 0), ("3x3", p.ndf // 2, 0, 0),
-                                          ("3x3", p.ndf, 32, 0), ("3x3-1x1", p.ndf, 0, 0),
-                                          ("3x3-split", p.ndf, 0, 0), ("3x3-split", p.ndf, 48, 0),
-                                          ("3x3-split", p.ndf, 0, p.ndf)):
+        half = p.batch_size // 2
+        for kind, width, size, middle, faces in (
+                ("two-layer", p.ndf, 0, 0, 0), ("3x3", p.ndf, 0, 0, 0), ("3x3", p.ndf // 2, 0, 0, 0),
+                ("3x3", p.ndf, 32, 0, 0), ("3x3-1x1", p.ndf, 0, 0, 0), ("3x3-split", p.ndf, 0, 0, 0),
+                ("3x3-split", p.ndf, 48, 0, 0), ("3x3-split", p.ndf, 0, p.ndf, 0), ("3x3-split", p.ndf, 0, 0, half)):
             D_patch, trainer_patch = second_discriminator(patch_discriminator(width, kind, size or 64, middle),
                                                           size or 64, G, p, ctx)
             name = f"patch ({kind}, {width} wide" + (f", middle {middle}" if middle else "") + \
-                (f", {size}x{size} crops)" if size else ")")
+                (f", {faces} faces a batch" if faces else "") + (f", {size}x{size} crops)" if size else ")")
             ways[name] = functools.partial(step, D_patch=D_patch, trainer_patch=trainer_patch, floor=PATCH_FLOOR,
-                                           crop_size=size, where=np.random.default_rng(0))
+                                           crop_size=size, where=np.random.default_rng(0), faces=faces)
         return ways
     if name == "augment":
         return {name: functools.partial(step, policy=tuple(AUGMENTATIONS))}

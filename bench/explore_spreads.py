@@ -6,8 +6,9 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
                                     [--in-d N] [--reuse [--one-draw]] [--mixture K [--spread S]]
                                     [--binary K] [--ngf N] [--ndf N] [--noise-floor F] [--low-floor F]
                                     [--policy P] [--patch-kind K] [--patch-width N] [--patch-middle N]
-                                    [--patch-crop C] [--patch-from S] [--patch-every K] [--d-rate-end F]
-                                    [--floor-release R] [--freeze-coarse K [--freeze-from S]] [--start-noise N]
+                                    [--patch-crop C] [--patch-from S] [--patch-every K] [--patch-faces K]
+                                    [--d-rate-end F] [--floor-release R] [--freeze-coarse K [--freeze-from S]]
+                                    [--start-noise N]
                                     [--real-label L] [--loss K] [--spectral {bn,no-bn}] [--lr-d R]
 
 - book: the `default` recipe itself, unchanged: the baseline for runs on a machine
@@ -118,7 +119,8 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   with the floor, and the book's step with the floor costs a book's step. With
   --patch-every K it learns and judges on one step in K (the others are the book's
   step with the floor), which spreads its cost over K steps; --patch-middle N makes
-  its middle layer N wide instead of twice --patch-width (cheaper).
+  its middle layer N wide instead of twice --patch-width (cheaper); with
+  --patch-faces K it judges only K of each batch's real and fake faces (cheaper).
 - mixed-batch: D judges the real and the fake batch in one call, so its batch norm
   normalises both with the same statistics (the paper's step gives D one batch of
   each, and batch norm then removes each batch's own mean and spread before D's
@@ -686,7 +688,7 @@ def crop(x, top, left, size):
 
 
 def patch_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0, *,
-               D_patch, trainer_patch, floor, weight=1.0, crop_size=0, where=None):
+               D_patch, trainer_patch, floor, weight=1.0, crop_size=0, where=None, faces=0):
     """dcgan.train_step with the two jobs of the last epochs split between two Ds: the
     book's D judges whole faces through instance noise that never fades below `floor`
     (so it keeps a blurred view of shapes to the end), and a patch D judges small
@@ -696,22 +698,29 @@ def patch_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, g
     judges only one square of that size of every face, at a place drawn afresh each
     step from `where` (a numpy Generator) and the same for the real and the fake
     batch: its patches need no whole face, and a quarter of the pixels costs about a
-    quarter of the work."""
+    quarter of the work. With faces, the patch D judges only the batch's first
+    `faces` real and fake faces (the batches are shuffled, so a random subset), and
+    G's loss weighs their verdicts n / faces times, so that they pull G as hard in
+    all as every face's would."""
     n = real.shape[0]
+    k = faces or n
     with autograd.record():
         fake = G(z)
         seen_real, seen_fake = dcgan.add_noise(real, fake, max(noise, floor))
         loss_d, out_real, out_fake = dcgan.d_loss(D, seen_real, seen_fake, real_label)
-        patch_real, patch_fake = dcgan.add_noise(real, fake, noise)
+        patch_real, patch_fake = dcgan.add_noise(real[:k], fake[:k], noise)
         if crop_size:
             top, left = (int(v) for v in where.integers(0, real.shape[2] - crop_size + 1, 2))
             patch_real, patch_fake = crop(patch_real, top, left, crop_size), crop(patch_fake, top, left, crop_size)
-        loss_patch = per_image(dcgan.d_loss(D_patch, patch_real, patch_fake, real_label)[0], n)
+        loss_patch = per_image(dcgan.d_loss(D_patch, patch_real, patch_fake, real_label)[0], k)
     autograd.backward([loss_d, loss_patch])
     trainer_d.step(n)
     trainer_patch.step(n)
     with speed.frozen(D), speed.frozen(D_patch), autograd.record():
-        loss_g = dcgan.g_loss(D, seen_fake) + weight * per_image(dcgan.g_loss(D_patch, patch_fake), n)
+        patch_g = per_image(dcgan.g_loss(D_patch, patch_fake), k)
+        if k < n:  # the faces the patch D did not judge add nothing
+            patch_g = nd.concat(patch_g * (n / k), nd.zeros((n - k,), ctx=patch_g.context), dim=0)
+        loss_g = dcgan.g_loss(D, seen_fake) + weight * patch_g
         if grain:
             loss_g = loss_g + grain * dcgan.grain_penalty(fake, real)
     loss_g.backward()
@@ -995,6 +1004,8 @@ def main():
                         help="patch: the patch D judges one random square of this size of every face (0: all of it)")
     parser.add_argument("--patch-from", type=float, default=0.0,
                         help="patch: the patch D joins at this share of the run (before: the book's step with the floor)")
+    parser.add_argument("--patch-faces", type=int, default=0,
+                        help="patch: the patch D judges only this many of a batch's faces (0: all)")
     parser.add_argument("--patch-every", type=int, default=1,
                         help="patch: the patch D learns and judges on one step in this many (1: every step)")
     parser.add_argument("--loss", choices=tuple(LOSSES), default="bce",
@@ -1079,11 +1090,12 @@ def main():
             patch_discriminator(args.patch_width or p.ndf, args.patch_kind, args.patch_crop or 64, args.patch_middle),
             args.patch_crop or 64, G, p, ctx)
         step = functools.partial(step, D_patch=D_patch, trainer_patch=trainer_patch, floor=args.noise_floor,
-                                 weight=args.weight, crop_size=args.patch_crop,
+                                 weight=args.weight, crop_size=args.patch_crop, faces=args.patch_faces,
                                  where=np.random.default_rng(p.seed + 11))
         tag = f"-{args.patch_kind}" + (f"-width{args.patch_width}" if args.patch_width else "") + \
             (f"-middle{args.patch_middle}" if args.patch_middle else "") + \
             (f"-crop{args.patch_crop}" if args.patch_crop else "") + \
+            (f"-faces{args.patch_faces}" if args.patch_faces else "") + \
             f"-w{args.weight:g}-floor{args.noise_floor:g}"
         if args.patch_from:
             step = with_late_patch(step, args.noise_floor, args.patch_from, p.instance_noise)
@@ -1091,8 +1103,10 @@ def main():
         if args.patch_every > 1:
             step = with_sparse_patch(step, args.noise_floor, args.patch_every)
             tag += f"-every{args.patch_every}"
-    elif args.patch_from or args.patch_every > 1:
-        parser.error("--patch-from and --patch-every go with patch")
+    elif args.patch_from or args.patch_every > 1 or args.patch_faces:
+        parser.error("--patch-from, --patch-every and --patch-faces go with patch")
+    if not 0 <= args.patch_faces < args.batch_size:
+        parser.error(f"--patch-faces: 1 to {args.batch_size - 1} of a batch's faces (0: all)")
     if args.patch_from and args.patch_every > 1:
         parser.error("--patch-from or --patch-every: choose one")
     if args.patch_middle and (args.variant != "patch" or args.patch_kind == "two-layer"):
