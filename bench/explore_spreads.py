@@ -8,8 +8,7 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
                                     [--policy P] [--patch-kind K] [--patch-width N] [--patch-middle N]
                                     [--patch-crop C] [--patch-from S] [--patch-every K] [--patch-faces K]
                                     [--d-rate-end F] [--floor-release R] [--freeze-coarse K [--freeze-from S]]
-                                    [--start-noise N]
-                                    [--real-label L] [--loss K] [--spectral {bn,no-bn}] [--lr-d R]
+                                    [--start-noise N] [--real-label L] [--loss K] [--spectral {bn,no-bn}] [--lr-d R]
 
 - book: the `default` recipe itself, unchanged: the baseline for runs on a machine
   (the same recipe and seed trained on another CPU is another draw).
