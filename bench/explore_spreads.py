@@ -847,17 +847,19 @@ def power_step(F, w, u):
 
 
 def spectral_discriminator(ndf, batch_norm):
-    """dcgan.discriminator with every convolution a SpectralConv2D; without batch
-    norm unless batch_norm."""
-    D = nn.HybridSequential(prefix="D_")
+    """dcgan.discriminator with every convolution a SpectralConv2D of the same shape;
+    without batch norm unless batch_norm."""
+    paper = dcgan.discriminator(ndf)  # its batch norms and activations are reused
+    D, in_channels = nn.HybridSequential(prefix="D_"), 3
     with D.name_scope():
-        for i, (channels, stride, pad) in enumerate(((ndf, 2, 1), (ndf * 2, 2, 1), (ndf * 4, 2, 1),
-                                                     (ndf * 8, 2, 1), (1, 1, 0))):
-            D.add(SpectralConv2D(channels, 4, stride, pad, 3 if i == 0 else ndf * 2 ** (i - 1)))
-            if 0 < i < 4 and batch_norm:
-                D.add(nn.BatchNorm())
-            if i < 4:
-                D.add(nn.LeakyReLU(0.2))
+        for layer in paper._children.values():  # noqa: SLF001
+            if isinstance(layer, nn.Conv2D):
+                k = layer._kwargs  # noqa: SLF001 (the layer's own settings)
+                layer = SpectralConv2D(k["num_filter"], k["kernel"][0], k["stride"][0], k["pad"][0], in_channels)
+                in_channels = k["num_filter"]
+            elif isinstance(layer, nn.BatchNorm) and not batch_norm:
+                continue
+            D.add(layer)
     return D
 
 
@@ -874,12 +876,17 @@ def with_spectral_update(step, D):
     return updated
 
 
+def real_and_fake_logits(D, real, fake):
+    """D's logits on the real and the fake batch, as dcgan.d_loss takes them (its
+    loss stops at G)."""
+    return D(real).reshape((-1,)), D(fake.detach()).reshape((-1,))
+
+
 def least_squares_d_loss(D, real, fake, real_label=1.0):
     """dcgan.d_loss as LSGAN's: the square distance of D's logit from +1 for real
     images (2 real_label - 1 with label smoothing) and from -1 for G's, so that a
     logit above 0 still means "real"."""
-    out_real = D(real).reshape((-1,))
-    out_fake = D(fake.detach()).reshape((-1,))
+    out_real, out_fake = real_and_fake_logits(D, real, fake)
     loss = nd.square(out_real - (2 * real_label - 1)) + nd.square(out_fake + 1)
     return loss, out_real, out_fake
 
@@ -892,8 +899,7 @@ def least_squares_g_loss(D, fake):
 def hinge_d_loss(D, real, fake, real_label=1.0):
     """dcgan.d_loss as the hinge loss: only logits on the wrong side of a margin of 1
     count (real_label is not used)."""
-    out_real = D(real).reshape((-1,))
-    out_fake = D(fake.detach()).reshape((-1,))
+    out_real, out_fake = real_and_fake_logits(D, real, fake)
     return nd.relu(1 - out_real) + nd.relu(1 + out_fake), out_real, out_fake
 
 
@@ -912,8 +918,7 @@ class Relativistic:
         self.out_real = None
 
     def d_loss(self, D, real, fake, real_label=1.0):
-        out_real = D(real).reshape((-1,))
-        out_fake = D(fake.detach()).reshape((-1,))
+        out_real, out_fake = real_and_fake_logits(D, real, fake)
         self.out_real = out_real.detach()
         loss = dcgan.bce(out_real - out_fake.mean(), nd.ones_like(out_real) * real_label) + \
             dcgan.bce(out_fake - out_real.mean(), nd.zeros_like(out_fake))
