@@ -9,6 +9,7 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
                                     [--patch-crop C] [--patch-from S] [--patch-every K] [--patch-faces K]
                                     [--d-rate-end F] [--floor-release R] [--freeze-coarse K [--freeze-from S]]
                                     [--start-noise N] [--real-label L] [--loss K] [--spectral {bn,no-bn}] [--lr-d R]
+                                    [--beta1 B] [--categories C] [--continuous K]
 
 - book: the `default` recipe itself, unchanged: the baseline for runs on a machine
   (the same recipe and seed trained on another CPU is another draw).
@@ -91,6 +92,18 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   face out, that narrow them.
 - --ngf N, --ndf N: G, D of width N (the `default` profile's are 32 and 16).
 - --lr-d R: D's learning rate (the `default` profile's is half G's, 1e-4).
+- --beta1 B: both Adams' beta1 (the paper's 0.5): how much of its past steps each
+  player's update keeps.
+- info (with --categories C and/or --continuous K): InfoGAN's term (Chen et al.
+  2016). The code's last C numbers are a one-hot category (even odds) and the K
+  before them U(-1, 1) numbers, everywhere G gets a code; a small head Q on D's last
+  hidden features learns, with D's body in D's turn, to read them back from G's
+  faces, and G's loss adds how badly Q reads them (weight --weight). G is asked to
+  draw each category as a kind of face that can be told from the others, and a face
+  between two hair styles is one whose kind cannot be told: it tests whether that
+  keeps G from drawing them. The categories have even odds while the data's hair
+  styles do not, so with C = 10 several categories can draw one style. (Q and its
+  Adam are not in the checkpoint.)
 - low-res: a second D, of the paper's pattern but fewer layers, judges the faces
   shrunk to averages of --pool x --pool pixels (2: 32 x 32; 4: 16 x 16), in the same
   step, and G's loss adds its verdict (weight --weight, default 1). Too coarse to see
@@ -165,7 +178,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import utils  # noqa: E402,F401  (sets the thread count before MXNet loads)
 import mxnet as mx  # noqa: E402
 import numpy as np  # noqa: E402
-from mxnet import autograd, init, nd  # noqa: E402
+from mxnet import autograd, gluon, init, nd  # noqa: E402
 from mxnet.gluon import nn  # noqa: E402
 
 from utils import profiles  # noqa: E402
@@ -727,10 +740,146 @@ def patch_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, g
     return dcgan.step_stats(loss_d, loss_g, out_real, out_fake)
 
 
+def info_tail(codes, categories, continuous, rng):
+    """codes (n, nz, ...) with their last `categories` numbers replaced by a one-hot
+    category (even odds), and the `continuous` numbers before those by U(-1, 1)
+    draws (InfoGAN's codes, Chen et al. 2016). In place; returns codes."""
+    flat = codes.reshape((len(codes), -1))  # a view: writing to it writes to codes
+    nz = flat.shape[1]
+    if categories:
+        flat[:, nz - categories:] = np.eye(categories, dtype=np.float32)[rng.integers(categories, size=len(flat))]
+    if continuous:
+        flat[:, nz - categories - continuous:nz - categories] = rng.uniform(-1, 1, (len(flat), continuous))
+    return codes
+
+
+def info_codes(categories, continuous, seed):
+    """Every code G is given with InfoGAN's tail (info_tail)."""
+    rng = np.random.default_rng(seed + 14)
+    replace_codes(lambda shape, ctx: nd.array(
+        info_tail(rng.standard_normal(shape).astype(np.float32), categories, continuous, rng), ctx=ctx))
+
+
+def q_head(outputs, features_shape, ctx):
+    """InfoGAN's Q: from D's last hidden features to the code's category logits and
+    continuous numbers; a hidden layer of 128 (its own weights, D's body shared)."""
+    Q = nn.HybridSequential(prefix="Q_")
+    with Q.name_scope():
+        Q.add(nn.Dense(128), nn.LeakyReLU(0.2), nn.Dense(outputs))
+    Q.initialize(init.Normal(0.02), ctx=ctx)
+    Q(nd.zeros(features_shape, ctx=ctx))
+    Q.hybridize(static_alloc=True, static_shape=True)
+    return Q
+
+
+def info_targets(z, categories, continuous):
+    """What Q is to read back from G's faces: the category's index and the
+    continuous numbers of codes z. Taken outside autograd.record(): z is also G's
+    input, and a recorded op on it would tie the two turns' graphs together."""
+    flat = z.reshape((z.shape[0], -1))
+    nz = flat.shape[1]
+    category = nd.slice_axis(flat, axis=1, begin=nz - categories, end=nz).argmax(axis=1) if categories else None
+    numbers = nd.slice_axis(flat, axis=1, begin=nz - categories - continuous, end=nz - categories) \
+        if continuous else None
+    return category, numbers
+
+
+def info_loss(q, category, numbers):
+    """How badly Q reads the code back from the face (q: Q's outputs; category,
+    numbers: info_targets): the cross-entropy of the category and half the squared
+    error of the continuous numbers (a Gaussian of variance 1), per face.
+    Minimising it maximises a lower bound of the mutual information between those
+    parts of the code and G's faces."""
+    categories = q.shape[1] - (0 if numbers is None else numbers.shape[1])  # Q's first outputs
+    loss = 0
+    if category is not None:
+        loss = SOFTMAX_CE(nd.slice_axis(q, axis=1, begin=0, end=categories), category)
+    if numbers is not None:
+        guess = nd.slice_axis(q, axis=1, begin=categories, end=q.shape[1])
+        loss = loss + 0.5 * nd.square(guess - numbers).sum(axis=1)
+    return loss
+
+
+SOFTMAX_CE = gluon.loss.SoftmaxCrossEntropyLoss()
+
+
+def info_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, grain=0.0, *,
+              Q, trainer_q, categories, continuous, weight=1.0):
+    """dcgan.train_step with InfoGAN's term: Q, a small head on D's last hidden
+    features, learns (with D's body, in D's turn) to read the code's category and
+    continuous numbers back from G's faces, and G's loss adds how badly Q reads
+    them (weight `weight`), so that G draws each category as a kind of face that
+    can be told from the others. The in-between faces (between two hair styles)
+    are those a reader cannot place: it tests whether asking G for faces whose
+    kind can be read back keeps it from drawing them."""
+    n = real.shape[0]
+    body, logit = halves(D, len(D) - 1)
+    category, numbers = info_targets(z, categories, continuous)
+    with autograd.record():
+        fake = G(z)
+        seen_real, seen_fake = dcgan.add_noise(real, fake, noise)
+        out_real = logit(body(seen_real)).reshape((-1,))
+        features_fake = body(seen_fake.detach())
+        out_fake = logit(features_fake).reshape((-1,))
+        loss_d = dcgan.bce(out_real, nd.ones_like(out_real) * real_label) + \
+            dcgan.bce(out_fake, nd.zeros_like(out_fake))
+        loss_q = weight * info_loss(Q(features_fake), category, numbers)
+    autograd.backward([loss_d, loss_q])
+    trainer_d.step(n)
+    trainer_q.step(n)
+    with speed.frozen(D), autograd.record():  # Q's gradient here is written over in D's next turn
+        features = body(seen_fake)
+        out = logit(features).reshape((-1,))
+        loss_g = dcgan.bce(out, nd.ones_like(out)) + weight * info_loss(Q(features), category, numbers)
+        if grain:
+            loss_g = loss_g + grain * dcgan.grain_penalty(fake, real)
+    loss_g.backward()
+    trainer_g.step(n)
+    return dcgan.step_stats(loss_d, loss_g, out_real, out_fake)
+
+
 STEPS = {"low-res": low_res_step, "mixed-batch": mixed_batch_step, "pairs": pairs_step, "top-k": top_k_step,
          "mode-seeking": mode_seeking_step, "three-draws": three_draws_step,
          "feature-matching": feature_matching_step, "augment": augment_step,
-         "patch": patch_step}
+         "patch": patch_step, "info": info_step}
+
+
+def mutual_information(x, y) -> float:
+    """In bits, between two lists of non-negative integer labels."""
+    joint = np.zeros((x.max() + 1, y.max() + 1))
+    np.add.at(joint, (x, y), 1)
+    joint /= joint.sum()
+    independent = joint.sum(1, keepdims=True) @ joint.sum(0, keepdims=True)
+    seen = joint > 0
+    return float((joint[seen] * np.log2(joint[seen] / independent[seen])).sum())
+
+
+def categories_report(G, classifier, categories, continuous, nz, ctx, n=500, seed=0) -> str:
+    """What info's categories draw, from n of G's faces a category: the shares of
+    the hair styles and of faces between two styles, one line a category, then how
+    many bits of the category each attribute the classifier reads carries (the
+    continuous ones in tenths of their range over all the faces). A category Q can
+    read back but the classifier cannot is drawn in something the attributes miss."""
+    rng = np.random.default_rng(seed + 15)
+    lines, readings = [], []
+    for c in range(categories):
+        codes = info_tail(rng.standard_normal((n, nz)).astype(np.float32), categories, continuous, rng)
+        codes[:, nz - categories:] = np.eye(categories, dtype=np.float32)[c]
+        faces = training.sample(G, codes, ctx)
+        readings.append(attributes.read(classifier, faces, ctx))
+        shares = np.bincount(readings[-1]["hair_style"], minlength=attributes.CLASSES["hair_style"]) / n
+        lines.append(f"category {c}: " + ", ".join(f"{style} {share:.0%}" for style, share in
+                                                   zip(attributes.faces.HAIR_STYLES, shares)) +
+                     f"; unsure {unsure_hair_style(classifier, faces, ctx):.0%}")
+    labels, bits = np.repeat(np.arange(categories), n), {}
+    for name in readings[0]:
+        values = np.concatenate([r[name] for r in readings])
+        if values.dtype.kind == "f":
+            values = np.searchsorted(np.quantile(values, np.linspace(0, 1, 11)[1:-1]), values)
+        bits[name] = mutual_information(labels, values.astype(np.int64))
+    lines.append(f"bits of the category (of {np.log2(categories):.2f}): " +
+                 ", ".join(f"{k} {v:.2f}" for k, v in sorted(bits.items(), key=lambda kv: -kv[1])))
+    return "\n".join(lines)
 
 
 def unsure_hair_style(classifier, images, ctx) -> float:
@@ -1016,19 +1165,31 @@ def main():
                         help="the two players' losses (bce: the paper's)")
     parser.add_argument("--spectral", choices=("bn", "no-bn"), default=None,
                         help="book: spectral normalisation of every convolution of D, with or without batch norm")
+    parser.add_argument("--categories", type=int, default=0,
+                        help="info: a one-hot category of this many at the code's end")
+    parser.add_argument("--continuous", type=int, default=0,
+                        help="info: this many U(-1, 1) numbers before the category")
+    parser.add_argument("--beta1", type=float, default=profiles.PROFILES["default"].beta1,
+                        help="both Adams' beta1 (the paper's 0.5)")
     parser.add_argument("--out", default=None, help="checkpoint folder (default: runs/explore-VARIANT-sSEED)")
     args = parser.parse_args()
     p = dataclasses.replace(profiles.PROFILES["default"], seed=args.seed, epochs=args.epochs,
-                            batch_size=args.batch_size, ngf=args.ngf, ndf=args.ndf, lr_d=args.lr_d,
+                            batch_size=args.batch_size, ngf=args.ngf, ndf=args.ndf, lr_d=args.lr_d, beta1=args.beta1,
                             instance_noise=args.start_noise or profiles.PROFILES["default"].instance_noise,
                             real_label=args.real_label or profiles.PROFILES["default"].real_label)
     ctx = mx.cpu()
     rng = np.random.default_rng(p.seed)
-    if sum(map(bool, (args.variant == "uniform-codes", args.mixture, args.binary))) > 1:
-        parser.error("uniform-codes, --mixture and --binary each replace the codes: choose one")
+    if sum(map(bool, (args.variant in ("uniform-codes", "info"), args.mixture, args.binary))) > 1:
+        parser.error("uniform-codes, info, --mixture and --binary each replace the codes: choose one")
+    if bool(args.categories or args.continuous) != (args.variant == "info") or min(args.categories, args.continuous) < 0:
+        parser.error("info needs --categories or --continuous (or both), and they go with info only")
     if args.variant == "uniform-codes":
         uniform_codes()
         draw = lambda rng, n: rng.uniform(-1, 1, (n, p.nz)).astype(np.float32)  # noqa: E731
+    elif args.variant == "info":
+        info_codes(args.categories, args.continuous, p.seed)
+        draw = lambda rng, n: info_tail(rng.standard_normal((n, p.nz)).astype(np.float32),  # noqa: E731
+                                        args.categories, args.continuous, rng)
     elif args.mixture:
         centres = mixture_centres(args.mixture, p.nz, args.spread, p.seed)
         mixture_codes(centres, args.spread, p.seed)
@@ -1107,6 +1268,12 @@ def main():
         if args.patch_every > 1:
             step = with_sparse_patch(step, args.noise_floor, args.patch_every)
             tag += f"-every{args.patch_every}"
+    elif args.variant == "info":  # Q and its Adam are not in the checkpoint: a resumed run restarts them
+        Q = q_head(args.categories + args.continuous, (1, p.ndf * 8, 4, 4), ctx)
+        trainer_q = gluon.Trainer(Q.collect_params(), "adam", {"learning_rate": p.lr_g, "beta1": p.beta1})
+        step = functools.partial(step, Q=Q, trainer_q=trainer_q, categories=args.categories,
+                                 continuous=args.continuous, weight=args.weight)
+        tag = f"-cat{args.categories}-cont{args.continuous}-w{args.weight:g}"
     elif args.patch_from or args.patch_every > 1 or args.patch_faces:
         parser.error("--patch-from, --patch-every and --patch-faces go with patch")
     if not 0 <= args.patch_faces < args.batch_size:
@@ -1149,6 +1316,8 @@ def main():
         tag += f"-ngf{args.ngf}"
     if args.ndf != profiles.PROFILES["default"].ndf:
         tag += f"-ndf{args.ndf}"
+    if args.beta1 != profiles.PROFILES["default"].beta1:
+        tag += f"-beta1-{args.beta1:g}"
     if args.lr_d != profiles.PROFILES["default"].lr_d:
         tag += f"-lr-d{args.lr_d:g}"
     if args.mixture:
@@ -1172,6 +1341,9 @@ def main():
     print("G's spread / the data's: " + spreads(reading, refs))
     print(f"hair style unsure (top class below 0.9): G {unsure_hair_style(classifier, generated, ctx):.1%}, "
           f"held-out faces {unsure_hair_style(classifier, refs.held_out, ctx):.1%}")
+    if args.variant == "info" and args.categories:
+        print("G's hair styles, category by category, and what the categories carry:")
+        print(categories_report(G, classifier, args.categories, args.continuous, p.nz, ctx, seed=p.seed))
     if args.variant == "low-res":
         print("right at the end, on 2000 training faces and 2000 of G's: "
               f"D {right_share(D, refs.train_faces, generated, ctx):.2f}, "
