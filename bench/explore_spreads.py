@@ -9,7 +9,7 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
                                     [--patch-crop C] [--patch-from S] [--patch-every K] [--patch-faces K]
                                     [--d-rate-end F] [--floor-release R] [--freeze-coarse K [--freeze-from S]]
                                     [--start-noise N] [--real-label L] [--loss K] [--spectral {bn,no-bn}] [--lr-d R]
-                                    [--beta1 B] [--categories C] [--continuous K]
+                                    [--beta1 B] [--nz N] [--categories C] [--continuous K]
 
 - book: the `default` recipe itself, unchanged: the baseline for runs on a machine
   (the same recipe and seed trained on another CPU is another draw).
@@ -92,6 +92,7 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   face out, that narrow them.
 - --ngf N, --ndf N: G, D of width N (the `default` profile's are 32 and 16).
 - --lr-d R: D's learning rate (the `default` profile's is half G's, 1e-4).
+- --nz N: codes of N numbers instead of the paper's 100.
 - --beta1 B: both Adams' beta1 (the paper's 0.5): how much of its past steps each
   player's update keeps.
 - info (with --categories C and/or --continuous K): InfoGAN's term (Chen et al.
@@ -1169,12 +1170,15 @@ def main():
                         help="info: a one-hot category of this many at the code's end")
     parser.add_argument("--continuous", type=int, default=0,
                         help="info: this many U(-1, 1) numbers before the category")
+    parser.add_argument("--nz", type=int, default=profiles.PROFILES["default"].nz,
+                        help="how many numbers a code has (the paper's 100)")
     parser.add_argument("--beta1", type=float, default=profiles.PROFILES["default"].beta1,
                         help="both Adams' beta1 (the paper's 0.5)")
     parser.add_argument("--out", default=None, help="checkpoint folder (default: runs/explore-VARIANT-sSEED)")
     args = parser.parse_args()
     p = dataclasses.replace(profiles.PROFILES["default"], seed=args.seed, epochs=args.epochs,
                             batch_size=args.batch_size, ngf=args.ngf, ndf=args.ndf, lr_d=args.lr_d, beta1=args.beta1,
+                            nz=args.nz,
                             instance_noise=args.start_noise or profiles.PROFILES["default"].instance_noise,
                             real_label=args.real_label or profiles.PROFILES["default"].real_label)
     ctx = mx.cpu()
@@ -1316,6 +1320,8 @@ def main():
         tag += f"-ngf{args.ngf}"
     if args.ndf != profiles.PROFILES["default"].ndf:
         tag += f"-ndf{args.ndf}"
+    if args.nz != profiles.PROFILES["default"].nz:
+        tag += f"-nz{args.nz}"
     if args.beta1 != profiles.PROFILES["default"].beta1:
         tag += f"-beta1-{args.beta1:g}"
     if args.lr_d != profiles.PROFILES["default"].lr_d:
