@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_noise import timed_ms  # noqa: E402  (bench/, beside this script)
-from explore_spreads import (AUGMENTATIONS, STEPS, patch_discriminator, second_discriminator,  # noqa: E402
-                             small_discriminator)
+from explore_spreads import (AUGMENTATIONS, STEPS, patch_discriminator, q_head,  # noqa: E402
+                             second_discriminator, small_discriminator)
 
 import mxnet as mx  # noqa: E402
 import numpy as np  # noqa: E402
@@ -38,7 +38,8 @@ def with_extras(name, G, p, ctx):
     """The step of variant `name`, with what it takes besides the book's networks:
     the low-res D (32 x 32), the patch D (each kind; the 3x3 kind also half as wide,
     and on 32 x 32 crops; the 3x3-split kind also on 48 x 48 crops, with a middle
-    layer as wide as its first, and on half of each batch's faces), all augmentations."""
+    layer as wide as its first, and on half of each batch's faces), all augmentations,
+    InfoGAN's Q (10 categories and 2 continuous numbers, as in its runs)."""
     step = STEPS[name]
     if name == "low-res":
         D_low, trainer_low = second_discriminator(small_discriminator(p.ndf, 32), 32, G, p, ctx)
@@ -59,6 +60,10 @@ def with_extras(name, G, p, ctx):
         return ways
     if name == "augment":
         return {name: functools.partial(step, policy=tuple(AUGMENTATIONS))}
+    if name == "info":
+        Q = q_head(12, (1, p.ndf * 8, 4, 4), ctx)
+        trainer_q = mx.gluon.Trainer(Q.collect_params(), "adam", {"learning_rate": p.lr_g, "beta1": p.beta1})
+        return {name: functools.partial(step, Q=Q, trainer_q=trainer_q, categories=10, continuous=2)}
     return {name: step}
 
 

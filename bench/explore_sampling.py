@@ -2,7 +2,7 @@
 `default` profile's run (chapter 2's, from the chapters' cache; trained first if it is
 not there):
 
-    python bench/explore_sampling.py [--candidates N] [--last] [--stretch] [--memory]
+    python bench/explore_sampling.py [--candidates N] [--last] [--stretch] [--memory] [--batch-statistics]
 
 A discriminator trained to the end estimates how much likelier a face is under the
 data than under G: its logit, log(p_data / p_G) for an ideal D trained with labels 1
@@ -18,6 +18,12 @@ last weights, which D was trained against, instead of their moving average.
 faces. A D that had learnt the training drawings by heart would call them real far
 more often than drawings it never saw; then more (or fresh) drawings would change
 what it tells apart.
+
+--batch-statistics samples chapter 4's 2,000 codes with G's batch norm in training
+mode, as G drew its faces while it learnt: each batch (of 32, as in training, and
+of 250) normalised by its own statistics instead of the running ones the chapters
+sample with. If the running statistics misstated the spread of G's features, the
+faces' spreads would differ between the two.
 
 --stretch selects by G's own map instead of D's verdict. G's codes fill one
 connected cloud, and the data's hair styles are separate kinds; a continuous G has
@@ -41,10 +47,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import utils  # noqa: E402,F401  (sets the thread count before MXNet loads)
 import mxnet as mx  # noqa: E402
 import numpy as np  # noqa: E402
-from mxnet import nd  # noqa: E402
+from mxnet import autograd, nd  # noqa: E402
 
 from utils import profiles  # noqa: E402
-from utils.data import faces, to_float  # noqa: E402
+from utils.data import faces, to_float, to_uint8  # noqa: E402
 from utils.gan import runs, scorecard, training  # noqa: E402
 from utils.latent import attributes  # noqa: E402
 
@@ -101,6 +107,15 @@ def by_stretch(G, codes, candidates, refs, classifier, ctx, rng) -> None:
                refs, classifier, ctx)
 
 
+def in_training_mode(G, codes: np.ndarray, batch: int) -> np.ndarray:
+    """G's faces for codes, its batch norm normalising each batch of `batch` codes by
+    that batch's own statistics (as in training; the running ones are not changed:
+    MXNet updates them only in a backward pass)."""
+    with autograd.train_mode():
+        return np.concatenate([to_uint8(G(nd.array(codes[i:i + batch].reshape(-1, codes.shape[1], 1, 1))))
+                               for i in range(0, len(codes), batch)])
+
+
 def report(name: str, images: np.ndarray, refs, classifier, ctx) -> None:
     card = scorecard.scorecard(images, refs, classifier, ctx)
     gaps = card["attributes"]
@@ -118,6 +133,8 @@ def main() -> int:
                              "the training drawings by heart?")
     parser.add_argument("--stretch", action="store_true",
                         help="select by the stretch of G's map (how fast the face changes with the code), not by D")
+    parser.add_argument("--batch-statistics", action="store_true",
+                        help="only chapter 4's codes sampled with each batch's own batch-norm statistics")
     args = parser.parse_args()
     profile, ctx = profiles.PROFILES["default"], mx.cpu()
     G, D, history = runs.trained_networks(profile, ctx, show_log=False)
@@ -131,6 +148,12 @@ def main() -> int:
             scores = logits(D, images)
             print(f"D's logits, {name} ({len(images)}): {scores.mean():+.2f} ± {scores.std():.2f}, "
                   f"called real {np.mean(scores > 0):.1%}")
+        return 0
+    if args.batch_statistics:
+        codes = np.random.default_rng(profile.seed + 7).standard_normal((2000, profile.nz)).astype(np.float32)
+        report("running statistics", scorecard.samples(G, profile, ctx), refs, classifier, ctx)
+        for batch in (profile.batch_size, 250):
+            report(f"each {batch}'s own statistics", in_training_mode(G, codes, batch), refs, classifier, ctx)
         return 0
     rng = np.random.default_rng(12345)
     codes = rng.standard_normal((args.candidates, profile.nz))
