@@ -1,6 +1,6 @@
 """One lever, measured on whole training steps taken in turn in one process.
 
-    python bench/bench_step_ab.py [--lever plain-ends|frozen] [--width 64 64] [--steps 40]
+    python bench/bench_step_ab.py [--lever plain-ends|frozen|nz32] [--width 64 64] [--steps 40]
 
 Builds the networks twice, the way `training.build_networks` does on a CPU, once as
 the book builds them ("book") and once without one lever:
@@ -9,7 +9,9 @@ the book builds them ("book") and once without one lever:
   their kernel covers the whole picture);
 - frozen: G's turn computes D's weight gradients too ("D not frozen"), as a step
   without `frozen(D)` would (the book's step skips them: G needs the gradient
-  through D, not D's own).
+  through D, not D's own);
+- nz32: codes of 32 numbers instead of the paper's 100 ("codes of 32"; the
+  exploration's `--nz 32`): G's first layer takes a third of the inputs.
 Then it alternates one `dcgan.train_step` of each (batches of the `default`
 profile's size), so that other load on this noisy machine hits both alike, and
 prints the medians and the paired ratio. Between separate runs this machine's speed
@@ -50,14 +52,16 @@ def build(p, whole_picture_as_matmul: bool):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--lever", choices=("plain-ends", "frozen"), default="plain-ends")
+    ap.add_argument("--lever", choices=("plain-ends", "frozen", "nz32"), default="plain-ends")
     ap.add_argument("--width", type=int, nargs=2, default=[64, 64], metavar=("NGF", "NDF"))
     ap.add_argument("--steps", type=int, default=40)
     args = ap.parse_args()
     p = dataclasses.replace(profiles.PROFILES["default"], ngf=args.width[0], ndf=args.width[1],
                             real_label=1.0, instance_noise=0.0)
-    other = "plain ends" if args.lever == "plain-ends" else "D not frozen"
-    variants = {"book": build(p, True), other: build(p, args.lever == "frozen")}
+    other = {"plain-ends": "plain ends", "frozen": "D not frozen", "nz32": "codes of 32"}[args.lever]
+    p_other = dataclasses.replace(p, nz=32) if args.lever == "nz32" else p
+    variants = {"book": build(p, True), other: build(p_other, args.lever != "plain-ends")}
+    code_size = {"book": p.nz, other: p_other.nz}
     book_frozen = dcgan.frozen
     real = nd.random.uniform(-1, 1, (p.batch_size, 3, 64, 64))
     times = {name: [] for name in variants}
@@ -67,7 +71,7 @@ def main():
             nd.waitall()
             t = time.perf_counter()
             dcgan.train_step(G, D, trainer_g, trainer_d, real,
-                             nd.random.normal(0, 1, (p.batch_size, p.nz, 1, 1)))
+                             nd.random.normal(0, 1, (p.batch_size, code_size[name], 1, 1)))
             nd.waitall()
             dcgan.frozen = book_frozen
             if i >= 2:  # the first steps build oneDNN's kernels
