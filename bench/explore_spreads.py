@@ -828,7 +828,7 @@ def info_step(G, D, trainer_g, trainer_d, real, z, real_label=1.0, noise=0.0, gr
     autograd.backward([loss_d, loss_q])
     trainer_d.step(n)
     trainer_q.step(n)
-    with speed.frozen(D), autograd.record():  # Q's gradient here is written over in D's next turn
+    with speed.frozen(D), speed.frozen(Q), autograd.record():
         features = body(seen_fake)
         out = logit(features).reshape((-1,))
         loss_g = dcgan.bce(out, nd.ones_like(out)) + weight * info_loss(Q(features), category, numbers)
@@ -859,7 +859,7 @@ def categories_report(G, classifier, categories, continuous, nz, ctx, n=500, see
     """What info's categories draw, from n of G's faces a category: the shares of
     the hair styles and of faces between two styles, one line a category, then how
     many bits of the category each attribute the classifier reads carries (the
-    continuous ones in tenths of their range over all the faces). A category Q can
+    continuous ones cut into tenths at their deciles over all the faces). A category Q can
     read back but the classifier cannot is drawn in something the attributes miss."""
     rng = np.random.default_rng(seed + 15)
     lines, readings = [], []
@@ -1187,6 +1187,9 @@ def main():
         parser.error("uniform-codes, info, --mixture and --binary each replace the codes: choose one")
     if bool(args.categories or args.continuous) != (args.variant == "info") or min(args.categories, args.continuous) < 0:
         parser.error("info needs --categories or --continuous (or both), and they go with info only")
+    if args.categories + args.continuous >= p.nz:
+        parser.error(f"info: --categories and --continuous take {args.categories + args.continuous} of the code's "
+                     f"{p.nz} numbers; leave some normal ones (or raise --nz)")
     if args.variant == "uniform-codes":
         uniform_codes()
         draw = lambda rng, n: rng.uniform(-1, 1, (n, p.nz)).astype(np.float32)  # noqa: E731
