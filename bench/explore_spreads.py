@@ -1095,6 +1095,13 @@ def right_share(D, real, generated, ctx, pool=1) -> float:
     return float(((logits(real) > 0).sum() + (logits(generated) < 0).sum()) / (len(real) + len(generated)))
 
 
+# The `default` profile's settings a run may change, each a flag of the same name:
+# field -> (what it is, how the run's name shows another value).
+PROFILE_SETTINGS = {"ngf": ("G's width", "ngf"), "ndf": ("D's width", "ndf"),
+                    "nz": ("how many numbers a code has", "nz"), "beta1": ("both Adams' beta1", "beta1-"),
+                    "lr_d": ("D's learning rate", "lr-d")}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("variant", choices=("book", "batch-std", "uniform-codes", *STEPS))
@@ -1138,12 +1145,10 @@ def main():
                         help="G's first this many blocks stop learning at --freeze-from (1-4; 0: none)")
     parser.add_argument("--freeze-from", type=float, default=0.67,
                         help="--freeze-coarse: the share of the run at which they stop")
-    parser.add_argument("--lr-d", type=float, default=profiles.PROFILES["default"].lr_d,
-                        help="D's learning rate (the default profile's: half G's)")
-    parser.add_argument("--ngf", type=int, default=profiles.PROFILES["default"].ngf,
-                        help="G's width (the default profile's: 32)")
-    parser.add_argument("--ndf", type=int, default=profiles.PROFILES["default"].ndf,
-                        help="D's width (the default profile's: 16)")
+    for field, (meaning, _) in PROFILE_SETTINGS.items():
+        value = getattr(profiles.PROFILES["default"], field)
+        parser.add_argument("--" + field.replace("_", "-"), type=type(value), default=value,
+                            help=f"{meaning} (the default profile's: {value:g})")
     parser.add_argument("--binary", type=int, default=0,
                         help="codes whose last K numbers are -1 or +1 instead of normal (0: none, the book's)")
     parser.add_argument("--policy", default=None,
@@ -1170,15 +1175,10 @@ def main():
                         help="info: a one-hot category of this many at the code's end")
     parser.add_argument("--continuous", type=int, default=0,
                         help="info: this many U(-1, 1) numbers before the category")
-    parser.add_argument("--nz", type=int, default=profiles.PROFILES["default"].nz,
-                        help="how many numbers a code has (the paper's 100)")
-    parser.add_argument("--beta1", type=float, default=profiles.PROFILES["default"].beta1,
-                        help="both Adams' beta1 (the paper's 0.5)")
     parser.add_argument("--out", default=None, help="checkpoint folder (default: runs/explore-VARIANT-sSEED)")
     args = parser.parse_args()
     p = dataclasses.replace(profiles.PROFILES["default"], seed=args.seed, epochs=args.epochs,
-                            batch_size=args.batch_size, ngf=args.ngf, ndf=args.ndf, lr_d=args.lr_d, beta1=args.beta1,
-                            nz=args.nz,
+                            batch_size=args.batch_size, **{field: getattr(args, field) for field in PROFILE_SETTINGS},
                             instance_noise=args.start_noise or profiles.PROFILES["default"].instance_noise,
                             real_label=args.real_label or profiles.PROFILES["default"].real_label)
     ctx = mx.cpu()
@@ -1319,16 +1319,9 @@ def main():
         tag += f"-{args.loss}"
     if args.binary:
         tag += f"-binary{args.binary}"
-    if args.ngf != profiles.PROFILES["default"].ngf:
-        tag += f"-ngf{args.ngf}"
-    if args.ndf != profiles.PROFILES["default"].ndf:
-        tag += f"-ndf{args.ndf}"
-    if args.nz != profiles.PROFILES["default"].nz:
-        tag += f"-nz{args.nz}"
-    if args.beta1 != profiles.PROFILES["default"].beta1:
-        tag += f"-beta1-{args.beta1:g}"
-    if args.lr_d != profiles.PROFILES["default"].lr_d:
-        tag += f"-lr-d{args.lr_d:g}"
+    for field, (_, name) in PROFILE_SETTINGS.items():
+        if getattr(args, field) != getattr(profiles.PROFILES["default"], field):
+            tag += f"-{name}{getattr(args, field):g}"
     if args.mixture:
         tag += f"-mix{args.mixture}-sd{args.spread:g}"
     if args.batch_size != profiles.PROFILES["default"].batch_size:
