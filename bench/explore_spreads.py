@@ -859,8 +859,9 @@ def categories_report(G, classifier, categories, continuous, nz, ctx, n=500, see
     """What info's categories draw, from n of G's faces a category: the shares of
     the hair styles and of faces between two styles, one line a category, then how
     many bits of the category each attribute the classifier reads carries (the
-    continuous ones cut into tenths at their deciles over all the faces). A category Q can
-    read back but the classifier cannot is drawn in something the attributes miss."""
+    continuous ones cut into tenths at their deciles over all the faces). A category
+    Q can read back but the classifier cannot is drawn in something the attributes
+    miss."""
     rng = np.random.default_rng(seed + 15)
     lines, readings = [], []
     for c in range(categories):
@@ -1185,7 +1186,8 @@ def main():
     rng = np.random.default_rng(p.seed)
     if sum(map(bool, (args.variant in ("uniform-codes", "info"), args.mixture, args.binary))) > 1:
         parser.error("uniform-codes, info, --mixture and --binary each replace the codes: choose one")
-    if bool(args.categories or args.continuous) != (args.variant == "info") or min(args.categories, args.continuous) < 0:
+    if bool(args.categories or args.continuous) != (args.variant == "info") or \
+            min(args.categories, args.continuous) < 0:
         parser.error("info needs --categories or --continuous (or both), and they go with info only")
     if args.categories + args.continuous >= p.nz:
         parser.error(f"info: --categories and --continuous take {args.categories + args.continuous} of the code's "
