@@ -1,17 +1,20 @@
 """What a step of `explore_spreads.py`'s variants costs, against the book's step.
 
-    python bench/bench_explore_steps.py [--steps 60] [--variants feature-matching top-k ...]
+    python bench/bench_explore_steps.py [--steps 60] [--variants feature-matching top-k ...] [--nz 16]
 
 Each variant changes chapter 2's training step; whether it could replace the book's
 depends on chapter 2's 15-minute budget as much as on its quality. The steps run in
 turn in one process, on the same networks and batches of the `default` profile, with
 the instance noise at its starting level and the grain penalty (and so every
 variant's extra term) at full weight. Prints the median step times and the paired
-ratios against the book's step.
+ratios against the book's step. With `--nz N` the variants (and a book's step beside
+them) draw codes of N numbers with a G of their own, while the book's step that
+every ratio is taken against keeps the profile's.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import statistics
 import sys
@@ -67,31 +70,42 @@ def with_extras(name, G, p, ctx):
     return {name: step}
 
 
+def players(p):
+    """G, D and their trainers for profile p, and the length of G's codes."""
+    G, D = training.build_networks(p, mx.cpu())
+    return (G, D, *training.build_trainers(G, D, p), p.nz)
+
+
 def main() -> int:
     timed = [name for name in STEPS if name not in SKIPPED]
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, default=60)
     ap.add_argument("--variants", nargs="+", choices=timed, default=timed)
+    ap.add_argument("--nz", type=int, help="the variants' codes have this many numbers (default: the profile's)")
     args = ap.parse_args()
     p = profiles.PROFILES["default"]
-    G, D = training.build_networks(p, mx.cpu())
-    trainer_g, trainer_d = training.build_trainers(G, D, p)
-    real = nd.random.uniform(-1, 1, (p.batch_size, 3, 64, 64))
-    ways = {"the book's": dcgan.train_step}
+    book_players = players(p)
+    ways = {"the book's": (dcgan.train_step, book_players)}
+    pv = p if args.nz in (None, p.nz) else dataclasses.replace(p, nz=args.nz)
+    own = book_players if pv is p else players(pv)
+    if pv is not p:
+        ways[f"the book's, nz {pv.nz}"] = (dcgan.train_step, own)
     for name in args.variants:
-        ways.update(with_extras(name, G, p, mx.cpu()))
+        ways.update({label: (step, own) for label, step in with_extras(name, own[0], pv, mx.cpu()).items()})
     if "feature-matching" in args.variants:
-        ways["feature-matching --reuse"] = functools.partial(STEPS["feature-matching"], reuse=True)
+        ways["feature-matching --reuse"] = (functools.partial(STEPS["feature-matching"], reuse=True), own)
+    real = nd.random.uniform(-1, 1, (p.batch_size, 3, 64, 64))
     times = {name: [] for name in ways}
     for i in range(args.steps + 2):
-        for name, step in ways.items():
-            z = nd.random.normal(0, 1, (p.batch_size, p.nz, 1, 1))
+        for name, (step, (G, D, trainer_g, trainer_d, nz)) in ways.items():
+            z = nd.random.normal(0, 1, (p.batch_size, nz, 1, 1))
             ms = timed_ms(lambda: step(G, D, trainer_g, trainer_d, real, z, p.real_label,
                                        p.instance_noise, p.grain))
             if i >= 2:  # the first steps build oneDNN's kernels
                 times[name].append(ms)
 
-    print(f"# default profile: ngf={p.ngf} ndf={p.ndf}, batch {p.batch_size}, {args.steps} steps of each, in turn")
+    print(f"# default profile: ngf={p.ngf} ndf={p.ndf}, batch {p.batch_size}, {args.steps} steps of each, in turn"
+          + (f"; the variants' codes have {pv.nz} numbers, the book's step's {p.nz}" if pv is not p else ""))
     book = times["the book's"]
     for name, ms in times.items():
         ratio = "" if name == "the book's" else (
