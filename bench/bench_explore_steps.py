@@ -41,8 +41,9 @@ def with_extras(name, G, p, ctx):
     """The step of variant `name`, with what it takes besides the book's networks:
     the low-res D (32 x 32), the patch D (each kind; the 3x3 kind also half as wide,
     and on 32 x 32 crops; the 3x3-split kind also on 48 x 48 crops, with a middle
-    layer as wide as its first, and on half of each batch's faces), all augmentations,
-    InfoGAN's Q (10 categories and 2 continuous numbers, as in its runs)."""
+    layer as wide as its first, on half of each batch's faces, and on 48 x 48 crops of
+    half of them), all augmentations, InfoGAN's Q (10 categories and 2 continuous
+    numbers, as in its runs)."""
     step = STEPS[name]
     if name == "low-res":
         D_low, trainer_low = second_discriminator(small_discriminator(p.ndf, 32), 32, G, p, ctx)
@@ -53,7 +54,8 @@ def with_extras(name, G, p, ctx):
         for kind, width, size, middle, faces in (
                 ("two-layer", p.ndf, 0, 0, 0), ("3x3", p.ndf, 0, 0, 0), ("3x3", p.ndf // 2, 0, 0, 0),
                 ("3x3", p.ndf, 32, 0, 0), ("3x3-1x1", p.ndf, 0, 0, 0), ("3x3-split", p.ndf, 0, 0, 0),
-                ("3x3-split", p.ndf, 48, 0, 0), ("3x3-split", p.ndf, 0, p.ndf, 0), ("3x3-split", p.ndf, 0, 0, half)):
+                ("3x3-split", p.ndf, 48, 0, 0), ("3x3-split", p.ndf, 0, p.ndf, 0), ("3x3-split", p.ndf, 0, 0, half),
+                ("3x3-split", p.ndf, 48, 0, half)):
             D_patch, trainer_patch = second_discriminator(patch_discriminator(width, kind, size or 64, middle),
                                                           size or 64, G, p, ctx)
             name = f"patch ({kind}, {width} wide" + (f", middle {middle}" if middle else "") + \
