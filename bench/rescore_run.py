@@ -48,23 +48,25 @@ SHORT = {"face_width": "width", "face_height": "height", "skin_tone": "skin", "h
 def generator(args, ctx):
     """(G, its profile, a name for the output) for the stored run or an exploration run."""
     p = profiles.PROFILES["default"]
-    last = ", G's last weights" if args.last else ""
     if args.run is None:
         G, _, history = runs.trained_networks(p, ctx, show_log=False)
         if args.last:
             runs.load_last_weights(history["folder"], G)
-        return G, p, "the `default` run" + last
+        return G, p, "the `default` run" + (", G's last weights" if args.last else "")
     p = dataclasses.replace(p, nz=args.nz, seed=args.seed)
     G = training.build_networks(p, ctx)[0]
-    if args.last:
-        runs.load_last_weights(Path(args.run), G)
-        return G, p, Path(args.run).name + last
     found = checkpoints.epoch_weights(args.run)
     if not found:
         sys.exit(f"{args.run}: no epochs/G_epoch_*.npz; give the --out folder of a finished explore_spreads.py run")
     epoch, _, arrays = found[-1]
-    checkpoints.load_weights(args.run, "G", G, arrays)
-    return G, p, f"{Path(args.run).name}, epoch {epoch}"
+    try:
+        if args.last:
+            runs.load_last_weights(Path(args.run), G)
+        else:
+            checkpoints.load_weights(args.run, "G", G, arrays)
+    except checkpoints.CheckpointError as e:
+        sys.exit(f"{e}\nGive the --nz the run was trained with (its name says it: -nz16 is --nz 16; none, 100).")
+    return G, p, f"{Path(args.run).name}, " + ("G's last weights" if args.last else f"epoch {epoch}")
 
 
 def line(label, gaps: dict) -> str:
