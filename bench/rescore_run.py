@@ -3,7 +3,8 @@ attribute gaps move by chance, and with codes wider than G was trained on.
 
     python bench/rescore_run.py [--run FOLDER --nz N --seed S] [--last] [--draws 5] [--scales 1.1 1.2]
 
-Without --run: the `default` profile's run (chapter 2's, from the chapters' cache).
+Without --run: the `default` profile's run (chapter 2's, from the chapters' cache;
+trained first if it is not there).
 With --run: the last epoch's G of an `explore_spreads.py --out FOLDER` run, which
 needs its code length and seed (the seed picks the codes it was scored on). --last
 scores G's own last weights instead of their moving average, which the book samples.
