@@ -70,9 +70,11 @@ def generator(args, ctx):
     return G, p, f"{Path(args.run).name}, " + ("G's last weights" if args.last else f"epoch {epoch}")
 
 
-def line(label, gaps: dict) -> str:
-    return f"{label:>22}: " + "  ".join(f"{g:5.1f}" for g in gaps.values()) + \
-        f"   within 5: {sum(g <= 5 for g in gaps.values()):2d}, worst {max(gaps.values()):4.1f}"
+def line(label, gaps: dict, verdict: bool = True) -> str:
+    """One row of the table: a number per attribute, and (with verdict) how many are within 5 points."""
+    row = f"{label:>22}: " + "  ".join(f"{g:5.1f}" for g in gaps.values())
+    return row + (f"   within 5: {sum(g <= 5 for g in gaps.values()):2d}, worst {max(gaps.values()):4.1f}"
+                  if verdict else "")
 
 
 def main() -> int:
@@ -109,7 +111,7 @@ def main() -> int:
         print(line(f"G, other codes {i + 1}", c["attributes"]) + f"   FD {c['fd']:.1f}")
     if args.draws > 1:
         spread = {k: statistics.stdev([a[k] for a in [first["attributes"], *again]]) for k in names}
-        print(line("standard deviation", spread).split("   within")[0])
+        print(line("standard deviation", spread, verdict=False))
     for s in args.scales:
         generated, c = card(s * own)
         print(line(f"G, its codes x {s:g}", c["attributes"]) + f"   FD {c['fd']:.1f}, precision "
