@@ -21,12 +21,16 @@ def _setup(batch=8, **changes):
 
 
 def _weights(net):
+    # Wait for every queued task first. A call outside autograd.record() makes
+    # MXNet's oneDNN build rewrite each weight's memory layout in a task queued
+    # while the call runs; reading a weight before that task is queued can crash
+    # the process (a segmentation fault, about once in a hundred tries).
+    nd.waitall()
     return {k: p.data().asnumpy().copy() for k, p in net.collect_params().items() if "weight" in k}
 
 
 def test_one_step_changes_both_networks_and_gives_finite_stats():
-    _, G, D, tg, td, real, z = _setup()
-    G(z), D(real)  # materialise deferred shapes before taking the "before" copy
+    _, G, D, tg, td, real, z = _setup()  # build_networks has called each network once: shapes are known
     g0, d0 = _weights(G), _weights(D)
     stats = dcgan.train_step(G, D, tg, td, real, z).asnumpy()
     assert stats.shape == (len(training.STAT_NAMES),) and np.isfinite(stats).all()
