@@ -150,8 +150,7 @@ def main() -> int:
                   f"called real {np.mean(scores > 0):.1%}")
         return 0
     if args.batch_statistics:
-        # scorecard.samples' codes (chapter 4's), drawn as it draws them
-        codes = np.random.default_rng(profile.seed + 7).standard_normal((2000, profile.nz)).astype(np.float32)
+        codes = scorecard.codes(profile).astype(np.float32)  # chapter 4's
         report("running statistics", scorecard.samples(G, profile, ctx), refs, classifier, ctx)
         for batch in (profile.batch_size, 250):
             report(f"each {batch}'s own statistics", in_training_mode(G, codes, batch), refs, classifier, ctx)

@@ -90,7 +90,7 @@ def main() -> int:
     G, p, name = generator(args, ctx)
     classifier, _ = attributes.trained_classifier("default", ctx)
     refs = scorecard.references(p, classifier, ctx)
-    own = np.random.default_rng(p.seed + 7).standard_normal((N, p.nz))  # scorecard.samples' codes
+    own = scorecard.codes(p, N)  # scorecard.samples' codes
 
     def card(codes):
         generated = training.sample(G, codes.astype(np.float32), ctx)

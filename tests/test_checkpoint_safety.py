@@ -3,6 +3,8 @@ import dataclasses
 import json
 import pickle
 import re
+import subprocess
+import sys
 
 import mxnet as mx
 import nbformat
@@ -160,3 +162,31 @@ def test_errors_a_reader_can_fix_share_one_class():
     for cls in (SettingsError, checkpoints.CheckpointError, monitor.Diverged, DownloadError,
                 ArchiveError, UnusableImagesError, SetupError):
         assert issubclass(cls, GanBookError)
+
+
+# Fresh networks, called outside autograd.record() with the outputs never read, then
+# saved at once: the pattern that crashed MXNet before checkpoints.weight_arrays waited.
+SAVE_RIGHT_AFTER_A_CALL = """
+import sys
+import utils
+import mxnet as mx
+from mxnet import nd
+from utils import profiles
+from utils.gan import checkpoints, dcgan, training
+quick = profiles.PROFILES["quick"]
+real = nd.random.uniform(-1, 1, (8, 3, 64, 64))
+z = nd.random.normal(0, 1, (8, quick.nz, 1, 1))
+for _ in range(200):
+    G, D = training.build_networks(quick, mx.cpu())
+    trainer_g, trainer_d = training.build_trainers(G, D, quick)
+    G(z), D(real)
+    checkpoints.save_epoch_weights(sys.argv[1], G, 1, 0.0)
+    dcgan.train_step(G, D, trainer_g, trainer_d, real, z).asnumpy()
+print("saved 200 times")
+"""
+
+
+def test_saving_right_after_a_call_of_the_networks_does_not_crash(tmp_path):
+    proc = subprocess.run([sys.executable, "-c", SAVE_RIGHT_AFTER_A_CALL, str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0 and "saved 200 times" in proc.stdout, proc.stderr[-3000:]

@@ -6,7 +6,7 @@ from mxnet import nd
 
 from utils import data, profiles
 from utils.data import faces
-from utils.gan import dcgan, training
+from utils.gan import checkpoints, dcgan, training
 
 QUICK = profiles.PROFILES["quick"]
 
@@ -21,12 +21,7 @@ def _setup(batch=8, **changes):
 
 
 def _weights(net):
-    # Wait for every queued task first. A call outside autograd.record() makes
-    # MXNet's oneDNN build rewrite each weight's memory layout in a task queued
-    # while the call runs; reading a weight before that task is queued can crash
-    # the process (a segmentation fault, about once in a hundred tries).
-    nd.waitall()
-    return {k: p.data().asnumpy().copy() for k, p in net.collect_params().items() if "weight" in k}
+    return {k: a for k, a in checkpoints.weight_arrays(net).items() if k.endswith("weight")}
 
 
 def test_one_step_changes_both_networks_and_gives_finite_stats():

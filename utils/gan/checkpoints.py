@@ -67,6 +67,17 @@ def _weights(net) -> dict:
     return net._collect_params_with_prefix()  # noqa: SLF001 (what save_parameters uses)
 
 
+def weight_arrays(net) -> dict:
+    """net's parameters as numpy arrays, by their place in the network.
+
+    Waits for all of MXNet's queued work first: a call of the network outside
+    autograd.record() makes MXNet's oneDNN build rewrite each weight's memory
+    layout in a task that the call queues while it runs, and reading a weight
+    before that task is queued can crash the process (a segmentation fault)."""
+    nd.waitall()
+    return {name: p.data().asnumpy() for name, p in _weights(net).items()}
+
+
 def _updaters(trainer) -> list:
     """The updaters that hold the optimiser's state: the kvstore's one when the
     kvstore updates (several devices), else one per device."""
@@ -131,8 +142,8 @@ def save(path, G, D, trainer_g, trainer_d, profile, state: dict, data: dict | No
     `data` is the training images' fingerprint (data_fingerprint)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    arrays = {f"{tag}/{name}": p.data().asnumpy()
-              for tag, net in _networks(G, D, G_avg) for name, p in _weights(net).items()}
+    arrays = {f"{tag}/{name}": array
+              for tag, net in _networks(G, D, G_avg) for name, array in weight_arrays(net).items()}
     optimizers = {}
     for tag, trainer in (("g", trainer_g), ("d", trainer_d)):
         opt_arrays, optimizers[tag] = _optimizer_arrays(tag, trainer)
@@ -240,7 +251,7 @@ def save_epoch_weights(out, G, epoch: int, seconds: float) -> None:
         return
     folder = Path(out) / EPOCHS
     folder.mkdir(parents=True, exist_ok=True)
-    arrays = {name: p.data().asnumpy() for name, p in _weights(G).items()}
+    arrays = weight_arrays(G)
     arrays["seconds"] = np.array(seconds)
     tmp = folder / f"G_epoch_{epoch:03d}.npz.tmp"
     with open(tmp, "wb") as f:

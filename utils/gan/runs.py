@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from mxnet import nd
 
 from .. import cache
 from ..data import Batches, training_images
@@ -34,6 +35,7 @@ def network_fingerprint(net) -> str:
     and its current weights."""
     layers = repr(net).replace("MatmulConv2DTranspose", "Conv2DTranspose").replace("MatmulConv2D", "Conv2D")
     h = hashlib.sha256(layers.encode())
+    nd.waitall()  # the first call's layout rewrite must be queued before a read (checkpoints.weight_arrays)
     for name, param in sorted(net.collect_params().items()):
         h.update(name.encode())
         h.update(np.ascontiguousarray(param.data().asnumpy()).tobytes())

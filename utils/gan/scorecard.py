@@ -40,10 +40,14 @@ def references(profile, classifier, ctx, n: int = 2000) -> References:
                       attributes.read(classifier, train_faces, ctx))
 
 
+def codes(profile, n: int = 2000) -> np.ndarray:
+    """n codes (n, nz), the same for every generator of a profile."""
+    return np.random.default_rng(profile.seed + 7).standard_normal((n, profile.nz))
+
+
 def samples(G, profile, ctx, n: int = 2000) -> np.ndarray:
-    """n samples of G from codes that are the same for every generator of a profile."""
-    codes = np.random.default_rng(profile.seed + 7).standard_normal((n, profile.nz))
-    return training.sample(G, codes, ctx)
+    """n samples of G from the profile's codes (`codes`)."""
+    return training.sample(G, codes(profile, n), ctx)
 
 
 def scorecard(generated: np.ndarray, refs: References, classifier, ctx) -> dict:
