@@ -165,7 +165,7 @@ def test_errors_a_reader_can_fix_share_one_class():
 
 
 # Fresh networks, called outside autograd.record() with the outputs never read, then
-# saved at once: the pattern that crashed MXNet before checkpoints.weight_arrays waited.
+# saved at once: without the wait in checkpoints.weight_arrays, this can crash MXNet.
 SAVE_RIGHT_AFTER_A_CALL = """
 import sys
 import utils
