@@ -104,6 +104,10 @@ CASES = [
     (["--ema", "high"], {}, None, 2, "argument --ema: 'high' is not a number"),
     (["--grain", "-1"], {}, None, 2, "argument --grain: -1 is not a weight: use 0 (off) or a positive"),
     (["--grain", "nan"], {}, None, 2, "argument --grain: nan is not a weight"),
+    (["--real-label", "0"], {}, None, 2, "argument --real-label: 0 is not a target for real images: use 1"),
+    (["--real-label", "1.5"], {}, None, 2, "argument --real-label: 1.5 is not a target for real images"),
+    (["--instance-noise", "-0.1"], {}, None, 2, "argument --instance-noise: -0.1 is not a weight"),
+    (["--resume", "--flip"], {}, "run", 1, "flip: checkpoint False, now True"),
     (["--seed", "-1"], {}, None, 2, "argument --seed: -1 is out of range: use 0 to 4294967295"),
     (["--seed", "4294967296"], {}, None, 2, "argument --seed: 4294967296 is out of range"),
     (["--seed", "1.5"], {}, None, 2, "argument --seed: '1.5' is not a whole number"),
@@ -177,3 +181,17 @@ def test_a_finished_run_resumes_into_more_epochs(finished, tmp_path, monkeypatch
     assert "epoch 2" in capsys.readouterr().out
     _, meta = checkpoints.read(run / checkpoints.CHECKPOINT)
     assert meta["epoch"] == 2
+
+
+def test_the_stabilisers_can_be_switched_off_from_the_command_line(tmp_path, monkeypatch):
+    """Chapter 2's exercise switches them off one at a time with these options."""
+    monkeypatch.setenv("GANBOOK_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("GANBOOK_DATA", raising=False)
+    parse = train.build_parser().parse_args
+    default = train.settings_from(parse(["--profile", "default", "--out", str(tmp_path / "a")]))
+    assert (default.real_label, default.instance_noise, default.flip) == (0.9, 0.1, True)
+    off = train.settings_from(parse(["--profile", "default", "--out", str(tmp_path / "b"), "--real-label", "1",
+                                     "--instance-noise", "0", "--no-flip"]))
+    assert (off.real_label, off.instance_noise, off.flip) == (1.0, 0.0, False)
+    assert {k for k, v in off.settings().items() if v != default.settings()[k]} == {
+        "real_label", "instance_noise", "flip"}

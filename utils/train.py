@@ -69,6 +69,14 @@ def weight(text: str) -> float:
     return value
 
 
+def label(text: str) -> float:
+    value = _parse(text, float, "a number")
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a target for real images: use 1 (no "
+                                         "smoothing) or a little less (e.g. 0.9)")
+    return value
+
+
 def seed(text: str) -> int:
     value = _parse(text, int, "a whole number")
     if not 0 <= value <= MAX_SEED:
@@ -113,6 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="decay of the moving average of G's weights that samples come from (0: none)")
     p.add_argument("--grain", type=weight,
                    help="weight of the penalty on G's excess fine detail, the grain (0: none)")
+    p.add_argument("--real-label", type=label,
+                   help="what D is asked to say for real images (1: the paper's; 0.9: one-sided "
+                        "label smoothing)")
+    p.add_argument("--instance-noise", type=weight,
+                   help="std of the noise on D's inputs at the start, fading to 0 over the run (0: none)")
+    p.add_argument("--flip", action=argparse.BooleanOptionalAction, default=None,
+                   help="random horizontal flips of the real images")
     p.add_argument("--seed", type=seed, help=f"seed for weights, data order and noise (0 to {MAX_SEED})")
     p.add_argument("--out", required=True, type=Path,
                    help="folder for the checkpoint, sample grids and curves")
@@ -135,7 +150,8 @@ def settings_from(args) -> profiles.Profile:
         args.lr_g = args.lr if args.lr_g is None else args.lr_g
         args.lr_d = args.lr if args.lr_d is None else args.lr_d
     changes = {k: getattr(args, k) for k in ("num_images", "epochs", "batch_size", "ngf", "ndf",
-                                             "lr_g", "lr_d", "ema", "grain", "seed") if getattr(args, k) is not None}
+                                             "lr_g", "lr_d", "ema", "grain", "real_label", "instance_noise", "flip",
+                                             "seed") if getattr(args, k) is not None}
     if args.data == "embedded":
         changes["data"] = "faces"
     elif args.data == "lfw":
