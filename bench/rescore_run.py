@@ -1,10 +1,12 @@
 """Chapter 4's scorecard of one trained generator on other codes: how far its
 attribute gaps move by chance, and with codes wider than G was trained on.
 
-    python bench/rescore_run.py [--run FOLDER --nz N --seed S] [--last] [--draws 5] [--scales 1.1 1.2]
+    python bench/rescore_run.py [--run FOLDER --nz N --seed S | --changes NAME=VALUE ...] [--last]
+                                [--draws 5] [--scales 1.1 1.2]
 
 Without --run: the `default` profile's run (chapter 2's, from the chapters' cache;
-trained first if it is not there).
+trained first if it is not there), or with --changes that profile with some settings
+changed, trained the same way (e.g. --changes nz=16 epochs=32).
 With --run: the last epoch's G of an `explore_spreads.py --out FOLDER` run, which
 needs its code length and seed (the seed picks the codes it was scored on). --last
 scores G's own last weights instead of their moving average, which the book samples.
@@ -50,10 +52,12 @@ def generator(args, ctx):
     """(G, its profile, a name for the output) for the stored run or an exploration run."""
     p = profiles.PROFILES["default"]
     if args.run is None:
+        p = changed(p, args.changes)
         G, _, history = runs.trained_networks(p, ctx, show_log=False)
         if args.last:
             runs.load_last_weights(history["folder"], G)
-        return G, p, "the `default` run" + (", G's last weights" if args.last else "")
+        return G, p, ("the `default` run" + (f" with {' '.join(args.changes)}" if args.changes else "")
+                      + (", G's last weights" if args.last else ""))
     p = dataclasses.replace(p, nz=args.nz, seed=args.seed)
     G = training.build_networks(p, ctx)[0]
     found = checkpoints.epoch_weights(args.run)
@@ -70,6 +74,18 @@ def generator(args, ctx):
     return G, p, f"{Path(args.run).name}, " + ("G's last weights" if args.last else f"epoch {epoch}")
 
 
+def changed(profile, changes):
+    """`profile` with settings given as NAME=VALUE (each cast to the setting's type)."""
+    values = {}
+    for item in changes:
+        name, _, text = item.partition("=")
+        if name not in profile.settings() or not text:
+            sys.exit(f"--changes {item}: use NAME=VALUE with one of {', '.join(profile.settings())}")
+        kind = type(getattr(profile, name))
+        values[name] = (text.lower() in ("1", "true", "yes")) if kind is bool else kind(text)
+    return dataclasses.replace(profile, **values)
+
+
 def line(label, gaps: dict, verdict: bool = True) -> str:
     """One row of the table: a number per attribute, and (with verdict) how many are within 5 points."""
     row = f"{label:>22}: " + "  ".join(f"{g:5.1f}" for g in gaps.values())
@@ -80,6 +96,9 @@ def line(label, gaps: dict, verdict: bool = True) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--run", help="an explore_spreads.py --out folder (default: the stored `default` run)")
+    ap.add_argument("--changes", nargs="*", default=[], metavar="NAME=VALUE",
+                    help="without --run: the `default` profile with these settings changed (e.g. nz=16 "
+                         "epochs=32), from the chapters' cache (trained first if it is not there)")
     ap.add_argument("--nz", type=int, default=profiles.PROFILES["default"].nz, help="with --run: its code length")
     ap.add_argument("--seed", type=int, default=0, help="with --run: its seed")
     ap.add_argument("--last", action="store_true", help="G's own last weights, not their moving average")
