@@ -106,7 +106,7 @@ CASES = [
     (["--grain", "nan"], {}, None, 2, "argument --grain: nan is not a weight"),
     (["--real-label", "0"], {}, None, 2, "argument --real-label: 0 is not a target for real images: use 1"),
     (["--real-label", "1.5"], {}, None, 2, "argument --real-label: 1.5 is not a target for real images"),
-    (["--instance-noise", "-0.1"], {}, None, 2, "argument --instance-noise: -0.1 is not a weight"),
+    (["--instance-noise", "-0.1"], {}, None, 2, "argument --instance-noise: -0.1 is not a standard deviation"),
     (["--resume", "--flip"], {}, "run", 1, "flip: checkpoint False, now True"),
     (["--seed", "-1"], {}, None, 2, "argument --seed: -1 is out of range: use 0 to 4294967295"),
     (["--seed", "4294967296"], {}, None, 2, "argument --seed: 4294967296 is out of range"),

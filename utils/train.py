@@ -77,6 +77,14 @@ def label(text: str) -> float:
     return value
 
 
+def noise_std(text: str) -> float:
+    value = _parse(text, float, "a number")
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a standard deviation: use 0 (no noise) or a "
+                                         "small positive number (e.g. 0.1)")
+    return value
+
+
 def seed(text: str) -> int:
     value = _parse(text, int, "a whole number")
     if not 0 <= value <= MAX_SEED:
@@ -124,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--real-label", type=label,
                    help="what D is asked to say for real images (1: the paper's; 0.9: one-sided "
                         "label smoothing)")
-    p.add_argument("--instance-noise", type=weight,
+    p.add_argument("--instance-noise", type=noise_std,
                    help="std of the noise on D's inputs at the start, fading to 0 over the run (0: none)")
     p.add_argument("--flip", action=argparse.BooleanOptionalAction, default=None,
                    help="random horizontal flips of the real images")
