@@ -61,12 +61,20 @@ def decay(text: str) -> float:
     return value
 
 
-def weight(text: str) -> float:
+def _zero_or_more(text: str, what: str, zero: str, example: str) -> float:
     value = _parse(text, float, "a number")
     if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"{text} is not a weight: use 0 (off) or a positive, "
-                                         "finite number (e.g. 1)")
+        raise argparse.ArgumentTypeError(f"{text} is not {what}: use 0 ({zero}) or a positive, "
+                                         f"finite number (e.g. {example})")
     return value
+
+
+def weight(text: str) -> float:
+    return _zero_or_more(text, "a weight", "off", "1")
+
+
+def noise_std(text: str) -> float:
+    return _zero_or_more(text, "a standard deviation", "no noise", "0.1")
 
 
 def label(text: str) -> float:
@@ -74,14 +82,6 @@ def label(text: str) -> float:
     if not 0 < value <= 1:
         raise argparse.ArgumentTypeError(f"{text} is not a target for real images: use 1 (no "
                                          "smoothing) or a little less (e.g. 0.9)")
-    return value
-
-
-def noise_std(text: str) -> float:
-    value = _parse(text, float, "a number")
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"{text} is not a standard deviation: use 0 (no noise) or a "
-                                         "small positive number (e.g. 0.1)")
     return value
 
 
