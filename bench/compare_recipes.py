@@ -36,6 +36,12 @@ from utils import profiles  # noqa: E402
 
 DEFAULT = profiles.PROFILES["default"]
 
+
+def codes_16(profile):
+    """A candidate for the `default` recipe: codes of 16 numbers, a third more epochs."""
+    return dataclasses.replace(profile, nz=16, epochs=32)
+
+
 # name: (what it is, the recipe as a change of the profile, which weights to sample:
 # "sampled" = what the run samples from, "last" = G's own last weights, not their
 # average, from the same run)
@@ -53,8 +59,12 @@ RECIPES = {
                              lambda p: dataclasses.replace(p, ema=0.99), "sampled"),
     "now": ("the profile as it is now", lambda p: p, "sampled"),
     "now, codes of 16 for 32 epochs": ("the profile as it is now with codes of 16 numbers instead of 100, "
-                                       "trained for a third more epochs",
-                                       lambda p: dataclasses.replace(p, nz=16, epochs=32), "sampled"),
+                                       "trained for a third more epochs", codes_16, "sampled"),
+    "codes of 16 for 32 epochs, G's last weights": ("the same run, G itself instead of the average",
+                                                    codes_16, "last"),
+    "codes of 16 for 32 epochs, no grain penalty": ("the same recipe without the penalty on grain",
+                                                    lambda p: dataclasses.replace(codes_16(p), grain=0.0),
+                                                    "sampled"),
 }
 
 
