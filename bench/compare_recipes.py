@@ -37,9 +37,10 @@ from utils import profiles  # noqa: E402
 DEFAULT = profiles.PROFILES["default"]
 
 
-def codes_16(profile):
-    """A candidate for the `default` recipe: codes of 16 numbers, a third more epochs."""
-    return dataclasses.replace(profile, nz=16, epochs=32)
+def codes_100(profile):
+    """The `default` recipe before its codes were cut to 16 numbers: the paper's 100,
+    24 epochs."""
+    return dataclasses.replace(profile, nz=100, epochs=24)
 
 
 # name: (what it is, the recipe as a change of the profile, which weights to sample:
@@ -58,13 +59,13 @@ RECIPES = {
                              "the same training, since only the samples come from the average",
                              lambda p: dataclasses.replace(p, ema=0.99), "sampled"),
     "now": ("the profile as it is now", lambda p: p, "sampled"),
-    "now, codes of 16 for 32 epochs": ("the profile as it is now with codes of 16 numbers instead of 100, "
-                                       "trained for a third more epochs", codes_16, "sampled"),
-    "codes of 16 for 32 epochs, G's last weights": ("the same run, G itself instead of the average",
-                                                    codes_16, "last"),
-    "codes of 16 for 32 epochs, no grain penalty": ("the same recipe without the penalty on grain",
-                                                    lambda p: dataclasses.replace(codes_16(p), grain=0.0),
-                                                    "sampled"),
+    "codes of 100 for 24 epochs": ("the profile as it was before codes of 16 numbers: "
+                                   "the paper's 100, trained for 24 epochs", codes_100, "sampled"),
+    "codes of 100 for 24 epochs, G's last weights": ("the same run, G itself instead of the average",
+                                                     codes_100, "last"),
+    "codes of 100 for 24 epochs, no grain penalty": ("the same recipe without the penalty on grain",
+                                                     lambda p: dataclasses.replace(codes_100(p), grain=0.0),
+                                                     "sampled"),
 }
 
 

@@ -92,7 +92,7 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   face out, that narrow them.
 - --ngf N, --ndf N: G, D of width N (the `default` profile's are 32 and 16).
 - --lr-d R: D's learning rate (the `default` profile's is half G's, 1e-4).
-- --nz N: codes of N numbers instead of the paper's 100.
+- --nz N: codes of N numbers instead of the profile's (16; the paper's: 100).
 - --beta1 B: both Adams' beta1 (the paper's 0.5): how much of its past steps each
   player's update keeps.
 - info (with --categories C and/or --continuous K): InfoGAN's term (Chen et al.

@@ -94,6 +94,7 @@ CASES = [
     (["--num-images", "0"], {}, None, 2, "argument --num-images: 0 is too small"),
     (["--ngf", "0"], {}, None, 2, "argument --ngf: 0 is too small"),
     (["--ndf", "-1"], {}, None, 2, "argument --ndf: -1 is too small"),
+    (["--nz", "0"], {}, None, 2, "argument --nz: 0 is too small"),
     (["--lr", "0"], {}, None, 2, "argument --lr: 0 must be a positive, finite number"),
     (["--lr", "nan"], {}, None, 2, "argument --lr: nan must be a positive, finite number"),
     (["--lr", "inf"], {}, None, 2, "argument --lr: inf must be a positive, finite number"),
@@ -195,3 +196,14 @@ def test_the_stabilisers_can_be_switched_off_from_the_command_line(tmp_path, mon
     assert (off.real_label, off.instance_noise, off.flip) == (1.0, 0.0, False)
     assert {k for k, v in off.settings().items() if v != default.settings()[k]} == {
         "real_label", "instance_noise", "flip"}
+
+
+def test_the_code_size_can_be_set_from_the_command_line(tmp_path, monkeypatch):
+    """Chapter 2's exercise goes back to the paper's codes of 100 numbers with --nz."""
+    monkeypatch.setenv("GANBOOK_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("GANBOOK_DATA", raising=False)
+    parse = train.build_parser().parse_args
+    default = train.settings_from(parse(["--profile", "default", "--out", str(tmp_path / "a")]))
+    papers = train.settings_from(parse(["--profile", "default", "--out", str(tmp_path / "b"), "--nz", "100"]))
+    assert (default.nz, papers.nz) == (16, 100)
+    assert {k for k, v in papers.settings().items() if v != default.settings()[k]} == {"nz"}

@@ -10,6 +10,7 @@ from utils.latent import attributes, explore as lt
 from utils.display.widgets import MAX_FRAMES
 
 CTX = mx.cpu()
+NZ = profiles.PROFILES["quick"].nz  # the length of the test generator's codes
 
 
 @pytest.fixture(scope="module")
@@ -19,13 +20,13 @@ def G():
 
 
 def test_a_seed_names_one_code():
-    z = lt.codes_for_seeds([1, 2, 1])
+    z = lt.codes_for_seeds([1, 2, 1], 100)
     assert z.shape == (3, 100) and z.dtype == np.float32
     assert np.array_equal(z[0], z[2]) and not np.allclose(z[0], z[1])
 
 
 def test_slerp_keeps_the_norm_while_lerp_dips_in_the_middle():
-    z0, z1 = lt.codes_for_seeds([3, 4])
+    z0, z1 = lt.codes_for_seeds([3, 4], 100)
     z1 = z1 * np.linalg.norm(z0) / np.linalg.norm(z1)  # both ends on one sphere
     norms = lt.path_norms(z0, z1, 11)
     assert np.allclose(norms["slerp"], np.linalg.norm(z0), rtol=1e-5)
@@ -33,8 +34,8 @@ def test_slerp_keeps_the_norm_while_lerp_dips_in_the_middle():
     assert np.isclose(norms["lerp"][0], norms["slerp"][0])
 
 
-def test_the_interpolation_slider_has_one_frame_per_step_and_at_most_30(G):
-    z0, z1 = lt.codes_for_seeds([0, 1])
+def test_the_interpolation_slider_has_one_frame_per_step_and_keeps_to_the_limit(G):
+    z0, z1 = lt.codes_for_seeds([0, 1], NZ)
     slider = lt.interpolation_slider(G, z0, z1, CTX, steps=21)
     assert len(slider.frames) == 21 <= MAX_FRAMES
     assert slider.captions[0].startswith("t = 0.00") and slider.captions[-1].startswith("t = 1.00")
@@ -43,18 +44,18 @@ def test_the_interpolation_slider_has_one_frame_per_step_and_at_most_30(G):
 
 
 def test_the_seed_widget_callback_shows_lerp_and_slerp_of_the_seeds_codes(G):
-    ends = training.sample(G, lt.codes_for_seeds([7, 8]), CTX).astype(int)
+    ends = training.sample(G, lt.codes_for_seeds([7, 8], NZ), CTX).astype(int)
     for t, expected in ((0.0, ends[0]), (1.0, ends[1])):
-        picture = lt.seed_pair_picture(G, CTX, 7, 8, t).astype(int)
+        picture = lt.seed_pair_picture(G, CTX, 7, 8, t, NZ).astype(int)
         assert picture.shape == (64, 64 * 2 + 4, 3)
         assert np.abs(picture[:, :64] - expected).max() <= 1      # lerp
         assert np.abs(picture[:, -64:] - expected).max() <= 1     # slerp
-    middle = lt.seed_pair_picture(G, CTX, 7, 8, 0.5)
+    middle = lt.seed_pair_picture(G, CTX, 7, 8, 0.5, NZ)
     assert not np.array_equal(middle[:, :64], middle[:, -64:])  # the two paths differ
 
 
 def test_the_live_seed_widget_redraws_when_a_seed_changes_and_the_book_gets_html(G):
-    view = lt.SeedInterpolation(G, CTX, 7, 8)
+    view = lt.SeedInterpolation(G, CTX, 7, 8, NZ)
     box = view.widget()
     image = box.children[-1]
     before = image.value
@@ -66,7 +67,7 @@ def test_the_live_seed_widget_redraws_when_a_seed_changes_and_the_book_gets_html
 
 
 def test_walk_grid_rows_start_and_end_at_their_codes(G):
-    starts, ends = lt.codes_for_seeds([1, 2]), lt.codes_for_seeds([3, 4])
+    starts, ends = lt.codes_for_seeds([1, 2], NZ), lt.codes_for_seeds([3, 4], NZ)
     grid = lt.walk_grid(G, starts, ends, 5, CTX)
     assert grid.shape == (10, 64, 64, 3)
     assert np.abs(grid[[0, 5, 4, 9]].astype(int)
@@ -166,8 +167,8 @@ def test_direction_captions_show_the_step_and_the_score():
 
 def test_direction_slider_scores_are_the_classifiers_on_the_frames(G):
     net = attributes.new_net(attributes.Settings(n_train=1, n_test=1, epochs=1, width=4), CTX)
-    z = lt.codes_for_seeds([5])[0]
-    d = lt.codes_for_seeds([6])[0]
+    z = lt.codes_for_seeds([5], NZ)[0]
+    d = lt.codes_for_seeds([6], NZ)[0]
     amounts = np.linspace(-2, 2, 9)
     images, scores = lt.direction_frames(G, net, z, d, amounts, CTX)
     assert np.allclose(scores, attributes.predict(net, images, CTX)[:, 0])

@@ -41,31 +41,33 @@ class Profile:
 
 PROFILES = {
     "quick": Profile("quick", "faces", num_images=512, ngf=8, ndf=8,
-                     batch_size=32, epochs=1, lr_d=1e-4, ema=0.995, grain=1.0),
+                     batch_size=32, epochs=1, lr_d=1e-4, ema=0.995, grain=1.0, nz=16),
     # Measured on a 2-core CPU with this recipe: D at width 32 was right 97-99% of
     # the time in every epoch and G's faces were far less varied (recall 0.16 against
     # 0.78 at width 16; bench/README.md); at width 16 the game stays closer and an
     # iteration costs half as much. D's half
-    # learning rate, the average of G, the grain penalty, 24 epochs instead of 12 and
-    # batches of 32 instead of 64: chapter 4 and bench/ measure what each bought.
+    # learning rate, the average of G, the grain penalty, codes of 16 numbers instead
+    # of 100, 32 epochs instead of 12 and batches of 32 instead of 64: chapter 4 and
+    # bench/ measure what each bought.
     "default": Profile("default", "faces", num_images=10_000, ngf=32, ndf=16,
-                       batch_size=32, epochs=24, lr_d=1e-4, ema=0.995, real_label=0.9,
-                       instance_noise=0.1, flip=True, grain=1.0),
+                       batch_size=32, epochs=32, lr_d=1e-4, ema=0.995, real_label=0.9,
+                       instance_noise=0.1, flip=True, grain=1.0, nz=16),
     "full": Profile("full", "lfw", num_images=0, ngf=64, ndf=64,
                     batch_size=128, epochs=25),
 }
 
 
-# The `default` profile as the book trained it before three changes to the paper's
-# recipe (a slower D, samples from an average of G, a grain penalty: chapter 2) and a
-# longer run. Chapter 4 and bench/compare_recipes.py measure what the changes bought.
-PAPERS_RECIPE = {"lr_g": 2e-4, "lr_d": 2e-4, "ema": 0.0, "grain": 0.0}
+# The `default` profile as the book trained it before four changes to the paper's
+# recipe (a slower D, samples from an average of G, a grain penalty, shorter codes:
+# chapter 2) and a longer run. Chapter 4 and bench/compare_recipes.py measure what
+# the changes bought.
+PAPERS_RECIPE = {"lr_g": 2e-4, "lr_d": 2e-4, "ema": 0.0, "grain": 0.0, "nz": 100}
 EARLIER_DEFAULT = {**PAPERS_RECIPE, "batch_size": 64, "epochs": 12}
 
 
 def earlier_recipe(profile: Profile) -> Profile:
-    """`profile` with the paper's learning rates, no average of G and no grain
-    penalty (and for `default`, everything as in EARLIER_DEFAULT): the "before" of
+    """`profile` with the paper's learning rates and codes, no average of G and no
+    grain penalty (and for `default`, everything as in EARLIER_DEFAULT): the "before" of
     chapter 4."""
     changes = EARLIER_DEFAULT if profile.name == "default" else PAPERS_RECIPE
     return dataclasses.replace(profile, **changes)

@@ -122,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="images per iteration (all devices together)")
     p.add_argument("--ngf", type=positive_int, help="generator width (paper: 64)")
     p.add_argument("--ndf", type=positive_int, help="discriminator width (paper: 64)")
+    p.add_argument("--nz", type=positive_int, help="how many numbers a code has (paper: 100)")
     p.add_argument("--lr", type=positive_float, help="Adam learning rate for both networks")
     p.add_argument("--lr-g", type=positive_float, help="Adam learning rate for G only")
     p.add_argument("--lr-d", type=positive_float, help="Adam learning rate for D only")
@@ -157,7 +158,7 @@ def settings_from(args) -> profiles.Profile:
     if args.lr is not None:
         args.lr_g = args.lr if args.lr_g is None else args.lr_g
         args.lr_d = args.lr if args.lr_d is None else args.lr_d
-    changes = {k: getattr(args, k) for k in ("num_images", "epochs", "batch_size", "ngf", "ndf",
+    changes = {k: getattr(args, k) for k in ("num_images", "epochs", "batch_size", "ngf", "ndf", "nz",
                                              "lr_g", "lr_d", "ema", "grain", "real_label", "instance_noise", "flip",
                                              "seed") if getattr(args, k) is not None}
     if args.data == "embedded":

@@ -17,7 +17,7 @@ import ipywidgets as w
 import matplotlib.pyplot as plt
 import numpy as np
 
-MAX_FRAMES = 30  # keeps a notebook's stored outputs small (tests: under 3 MB)
+MAX_FRAMES = 40  # keeps a notebook's stored outputs small (tests: under 3 MB)
 
 
 def figure_png(fig, dpi: int = 72) -> bytes:

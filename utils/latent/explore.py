@@ -21,8 +21,9 @@ from ..display.widgets import FrameSlider, image_jpeg
 
 
 # -- interpolation --------------------------------------------------------------------
-def codes_for_seeds(seeds, nz: int = 100) -> np.ndarray:
-    """One standard-normal code per seed, (len(seeds), nz): a seed names a face."""
+def codes_for_seeds(seeds, nz: int) -> np.ndarray:
+    """One standard-normal code per seed, (len(seeds), nz): a seed names a face.
+    nz has no default: it must be the length of the generator's codes (profile.nz)."""
     return np.stack([np.random.default_rng(int(s)).standard_normal(nz) for s in seeds]).astype(np.float32)
 
 
@@ -54,7 +55,7 @@ def interpolation_slider(G, z0, z1, ctx, steps: int = 15, zoom: int = 2) -> Fram
                        start=steps // 2)
 
 
-def seed_pair_picture(G, ctx, seed0: int, seed1: int, t: float, nz: int = 100) -> np.ndarray:
+def seed_pair_picture(G, ctx, seed0: int, seed1: int, t: float, nz: int) -> np.ndarray:
     """The live widget's callback: lerp and slerp images at t between two seeds' codes."""
     z0, z1 = codes_for_seeds([seed0, seed1], nz)
     codes = np.stack([paths.lerp(z0, z1, t), paths.slerp(z0, z1, t)])
@@ -65,7 +66,7 @@ class SeedInterpolation:
     """Pick two codes by seed and slide t (live, needs a kernel). The static book gets
     the precomputed slider for the starting seeds instead."""
 
-    def __init__(self, G, ctx, seed0: int, seed1: int, nz: int = 100, zoom: int = 2):
+    def __init__(self, G, ctx, seed0: int, seed1: int, nz: int, zoom: int = 2):
         self.G, self.ctx, self.nz, self.zoom = G, ctx, nz, zoom
         self.seeds = (seed0, seed1)
 
