@@ -56,7 +56,7 @@ def _matmul_form(layer, out_size: int):
 
 def for_cpu(net: nn.HybridSequential, x_shape: tuple) -> list[int]:
     """Swap the layers of `net` that gain from it for their matrix-product form
-    (sharing their parameters); x_shape is the input's shape, e.g. (1, 100, 1, 1)
+    (sharing their parameters); x_shape is the input's shape, e.g. (1, nz, 1, 1)
     for G. Returns the positions swapped; re-hybridises `net` when it swapped any."""
     data = sym.var("data")
     x, in_shape, swapped = data, tuple(x_shape), []

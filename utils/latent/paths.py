@@ -12,9 +12,10 @@ def lerp(z0: np.ndarray, z1: np.ndarray, t: float) -> np.ndarray:
 def slerp(z0: np.ndarray, z1: np.ndarray, t: float) -> np.ndarray:
     """Spherical interpolation: along the great circle from z0 to z1.
 
-    Gaussian codes in 100 dimensions all lie near a sphere of radius about 10. The
-    midpoint of a straight line between two of them is much shorter (about 7),
-    a code G almost never saw in training; slerp keeps the norm on the sphere.
+    Gaussian codes of nz numbers lie near a sphere of radius about sqrt(nz). The
+    midpoint of a straight line between two of them is about 1/sqrt(2) as long, a
+    code G rarely saw in training (with nz = 100, almost never); slerp keeps the
+    norm on the sphere.
     """
     a, b = np.ravel(z0), np.ravel(z1)
     cos = np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))
