@@ -127,6 +127,21 @@ def test_a_package_change_makes_the_chapter_run_again():
     assert not bc.keep_outputs(copy.deepcopy(built), edited)
 
 
+def test_a_listing_that_is_not_the_current_source_is_caught():
+    """The package digests leave docstrings out, but a listing (show_source) shows
+    them: a stored listing that differs from the source now makes the chapter run again."""
+    source = next(s for s in SOURCES if s.stem == "02_dcgan")
+    stored = _read(bc.notebook_path(source, "en"))
+    assert bc.stale_listings(stored) == []
+    edited = copy.deepcopy(stored)
+    listings = [out["data"] for cell in edited.cells for out in cell.get("outputs", [])
+                if out.get("data", {}).get("text/plain", "").startswith("# utils.latent.paths.slerp\n")]
+    assert len(listings) == 1
+    listings[0]["text/plain"] = listings[0]["text/plain"].replace('"""Spherical', '"""Great-circle')
+    assert bc.stale_listings(edited) == ["utils.latent.paths.slerp"]
+    assert bc.stale_package_code(edited) == "the source it lists changed: utils.latent.paths.slerp"
+
+
 @pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_stored_outputs_come_from_the_current_code_in_the_default_profile(path):
     nb = _read(path)

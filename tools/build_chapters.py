@@ -16,8 +16,9 @@ Colab set-up cell (tools/first_cell.py) under the title.
 
 When a chapter's code cells are the ones its stored notebooks were executed with,
 and so is the code of every package module they import (tools/package_code.py;
-comments and docstrings do not count), only the prose is rewritten and the outputs
-are kept. Otherwise the chapter runs once, top to bottom, in a fresh kernel with
+comments and docstrings do not count, except in the functions a chapter lists with
+show_source, whose stored listings must be their source now), only the prose is
+rewritten and the outputs are kept. Otherwise the chapter runs once, top to bottom, in a fresh kernel with
 the profile from GANBOOK_PROFILE (``default`` unless set), and both editions get
 the outputs: their code is the same.
 
@@ -81,14 +82,32 @@ def package_digests(nb) -> dict:
     return package_code.digests(code, ROOT)
 
 
+def stale_listings(nb) -> list[str]:
+    """The package functions and classes whose listing in nb's outputs (show_source)
+    is not their source now. The package digests leave docstrings out, but a listing
+    shows them."""
+    stale = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            text = out.get("data", {}).get("text/plain", "")
+            first = text.partition("\n")[0]
+            if first.startswith(f"# {package_code.PACKAGE}.") and " " not in first[2:]:
+                if package_code.current_listing(first[2:]) != text:
+                    stale.append(first[2:])
+    return stale
+
+
 def stale_package_code(nb) -> str:
     """"" when the package code that nb's chapter imports is the code its outputs were
-    made with; otherwise what changed, in words."""
+    made with, and every listing it shows is current; otherwise what changed, in words."""
     recorded = nb.metadata.get("gan_book", {}).get("package_code")
     if recorded is None:
         return "no record of the package code its outputs came from"
     changed = package_code.changed(recorded, package_digests(nb))
-    return f"package code it imports changed: {', '.join(changed)}" if changed else ""
+    if changed:
+        return f"package code it imports changed: {', '.join(changed)}"
+    listings = stale_listings(nb)
+    return f"the source it lists changed: {', '.join(listings)}" if listings else ""
 
 
 # --- From the source to the two editions --------------------------------------------

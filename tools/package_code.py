@@ -5,12 +5,15 @@ they import: a change in the training engine changes chapter 2's faces without
 changing a line of the chapter. So tools/build_chapters.py records, when it
 executes a chapter, a digest of every package module the chapter imports, directly
 or through other package modules (`digests`), and treats the outputs as stale when
-one of them changes (`changed`). Comments and docstrings do not count.
+one of them changes (`changed`). Comments and docstrings do not count; but a
+chapter that lists a function with show_source shows its docstring too, so
+build_chapters also compares every stored listing with `current_listing`.
 """
 from __future__ import annotations
 
 import ast
 import hashlib
+import importlib
 import sys
 from pathlib import Path
 
@@ -94,3 +97,23 @@ def digests(codes: list[str], root: Path) -> dict[str, str]:
 def changed(recorded: dict, current: dict) -> list[str]:
     """The module files whose code differs between two `digests`, or that only one has."""
     return sorted(path for path in set(recorded) | set(current) if recorded.get(path) != current.get(path))
+
+
+def current_listing(name: str) -> str | None:
+    """What show_source (utils.display.show) lists now for the dotted `name` (a module,
+    then a qualified name), as plain text; None when nothing of that name exists."""
+    from utils.display.show import Source
+
+    parts = name.split(".")
+    for cut in range(len(parts) - 1, 0, -1):  # the longest importable module first
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        try:
+            for attr in parts[cut:]:
+                obj = getattr(obj, attr)
+        except AttributeError:
+            return None
+        return repr(Source(obj))
+    return None
