@@ -18,9 +18,9 @@ When a chapter's code cells are the ones its stored notebooks were executed with
 and so is the code of every package module they import (tools/package_code.py;
 comments and docstrings do not count, except in the functions a chapter lists with
 show_source, whose stored listings must be their source now), only the prose is
-rewritten and the outputs are kept. Otherwise the chapter runs once, top to bottom, in a fresh kernel with
-the profile from GANBOOK_PROFILE (``default`` unless set), and both editions get
-the outputs: their code is the same.
+rewritten and the outputs are kept. Otherwise the chapter runs once, top to bottom,
+in a fresh kernel with the profile from GANBOOK_PROFILE (``default`` unless set),
+and both editions get the outputs: their code is the same.
 
 Two more things come from a source:
 - ``{{name}}`` in its prose becomes the value a code cell glued under that name
