@@ -70,7 +70,8 @@ def generator(args, ctx):
         else:
             checkpoints.load_weights(args.run, "G", G, arrays)
     except checkpoints.CheckpointError as e:
-        sys.exit(f"{e}\nGive the --nz the run was trained with (its name says it: -nz16 is --nz 16; none, 100).")
+        sys.exit(f"{e}\nGive the --nz the run was trained with. Its name says it (-nz16, -nz100); a name "
+                 "without -nz has the default profile's codes of its day: 100 before 2026-12-01, 16 since.")
     return G, p, f"{Path(args.run).name}, " + ("G's last weights" if args.last else f"epoch {epoch}")
 
 
