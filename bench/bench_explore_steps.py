@@ -1,15 +1,16 @@
 """What a step of `explore_spreads.py`'s variants costs, against the book's step.
 
-    python bench/bench_explore_steps.py [--steps 60] [--variants feature-matching top-k ...] [--nz 16]
+    python bench/bench_explore_steps.py [--steps 60] [--variants feature-matching top-k r1 ...] [--nz 16]
 
 Each variant changes chapter 2's training step; whether it could replace the book's
 depends on chapter 2's 15-minute budget as much as on its quality. The steps run in
 turn in one process, on the same networks and batches of the `default` profile, with
 the instance noise at its starting level and the grain penalty (and so every
-variant's extra term) at full weight. Prints the median step times and the paired
-ratios against the book's step. With `--nz N` the variants (and a book's step beside
-them) draw codes of N numbers with a G of their own, while the book's step that
-every ratio is taken against keeps the profile's.
+variant's extra term) at full weight; r1 is the book's step with `--r1`'s penalty
+(on one step in 4, as its runs had it, and on every step). Prints the median step
+times and the paired ratios against the book's step. With `--nz N` the variants
+(and a book's step beside them) draw codes of N numbers with a G of their own,
+while the book's step that every ratio is taken against keeps the profile's.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_noise import timed_ms  # noqa: E402  (bench/, beside this script)
 from explore_spreads import (AUGMENTATIONS, STEPS, patch_discriminator, q_head,  # noqa: E402
-                             second_discriminator, small_discriminator)
+                             second_discriminator, small_discriminator, with_r1_step)
 
 import mxnet as mx  # noqa: E402
 import numpy as np  # noqa: E402
@@ -43,7 +44,9 @@ def with_extras(name, G, p, ctx):
     and on 32 x 32 crops; the 3x3-split kind also on 48 x 48 crops, with a middle
     layer as wide as its first, on half of each batch's faces, and on 48 x 48 crops of
     half of them), all augmentations, InfoGAN's Q (10 categories and 2 continuous
-    numbers, as in its runs)."""
+    numbers, as in its runs), the R1 penalty (weight 0.01, on one step in 4 and on every step)."""
+    if name == "r1":
+        return {f"R1 on 1 step in {k}": with_r1_step(dcgan.train_step, 0.01, k, 0.01) for k in (4, 1)}
     step = STEPS[name]
     if name == "low-res":
         D_low, trainer_low = second_discriminator(small_discriminator(p.ndf, 32), 32, G, p, ctx)
@@ -79,7 +82,7 @@ def players(p):
 
 
 def main() -> int:
-    timed = [name for name in STEPS if name not in SKIPPED]
+    timed = [name for name in STEPS if name not in SKIPPED] + ["r1"]
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, default=60)
     ap.add_argument("--variants", nargs="+", choices=timed, default=timed)

@@ -10,6 +10,7 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
                                     [--d-rate-end F] [--floor-release R] [--freeze-coarse K [--freeze-from S]]
                                     [--start-noise N] [--real-label L] [--loss K] [--spectral {bn,no-bn}] [--lr-d R]
                                     [--beta1 B] [--nz N] [--categories C] [--continuous K]
+                                    [--r1 GAMMA [--r1-every K] [--r1-step H]]
 
 - book: the `default` recipe itself, unchanged: the baseline for runs on a machine
   (the same recipe and seed trained on another CPU is another draw).
@@ -90,6 +91,19 @@ narrower than the data's (chapter 4, "How is a number drawn wrong?"):
   layers learn on. The spreads narrow again in the last third, as the noise fades
   and D sees fine detail: it tests whether it is the coarse layers, which lay the
   face out, that narrow them.
+- --r1 GAMMA (with any variant whose D's turn is the engine's d_loss): D's loss adds
+  GAMMA / 2 times the squared length of the gradient of its logit with respect to
+  the real faces it sees (the R1 penalty, Mescheder et al. 2018), which keeps D's
+  verdict from changing sharply near the data and so from growing ever surer of
+  it. MXNet 1.x cannot differentiate a convolution's gradient, so the length comes
+  from a central difference along one random direction per face, v ~ N(0, I):
+  (D(x + h v) - D(x - h v)) / 2h, whose square is on average the gradient's
+  squared length (--r1-step h, default 0.01; a one-sided difference is swamped by
+  D's curvature). It is added on one step in --r1-every K, K times as heavy (lazy
+  regularisation, Karras et al. 2020), so a step costs two more passes of D over
+  the real batch only one time in K. The instance noise fades as usual: it tests
+  whether a D kept smooth at the data, rather than blurred, keeps G's spreads
+  wide without the floor's cost in fine detail.
 - --ngf N, --ndf N: G, D of width N (the `default` profile's are 32 and 16).
 - --lr-d R: D's learning rate (the `default` profile's is half G's, 1e-4).
 - --nz N: codes of N numbers instead of the profile's (16; the paper's: 100).
@@ -958,6 +972,36 @@ def with_frozen_coarse(step, G, blocks, start, start_noise):
     return freezing
 
 
+def with_r1(d_loss, gamma, every, h):
+    """d_loss with the R1 penalty, (gamma / 2) |grad_x D(x)|^2 on the real faces,
+    added on one call in `every` with `every` times the weight. The squared gradient
+    length is estimated by a central difference along a random direction per face."""
+    calls = itertools.count()
+
+    def penalised(D, real, fake, real_label=1.0):
+        loss, out_real, out_fake = d_loss(D, real, fake, real_label)
+        if next(calls) % every == 0:
+            v = nd.random.normal(0, 1, real.shape, ctx=real.context)
+            slope = (D(real + h * v) - D(real - h * v)).reshape((-1,)) / (2 * h)
+            loss = loss + (gamma * every / 2) * slope ** 2
+        return loss, out_real, out_fake
+    return penalised
+
+
+def with_r1_step(step, gamma, every, h):
+    """step with the engine's d_loss made with_r1's for the step's length only (main
+    patches dcgan.d_loss for a whole run; this lets one process time both steps)."""
+    penalised = with_r1(dcgan.d_loss, gamma, every, h)
+
+    def r1_step(*args, **kwargs):
+        plain, dcgan.d_loss = dcgan.d_loss, penalised
+        try:
+            return step(*args, **kwargs)
+        finally:
+            dcgan.d_loss = plain
+    return r1_step
+
+
 def with_fading_d_rate(step, lr_d, end, start_noise):
     """step, with D's learning rate fading linearly over the run from lr_d to end x lr_d,
     as the instance noise fades from start_noise to 0."""
@@ -1176,6 +1220,12 @@ def main():
                         help="info: a one-hot category of this many at the code's end")
     parser.add_argument("--continuous", type=int, default=0,
                         help="info: this many U(-1, 1) numbers before the category")
+    parser.add_argument("--r1", type=float, default=0.0,
+                        help="the R1 penalty's weight gamma on D's gradient at the real faces (0: none)")
+    parser.add_argument("--r1-every", type=int, default=4,
+                        help="--r1: add the penalty on one step in this many, this many times as heavy")
+    parser.add_argument("--r1-step", type=float, default=0.01,
+                        help="--r1: the step h of the central difference along a random direction")
     parser.add_argument("--out", default=None, help="checkpoint folder (default: runs/explore-VARIANT-sSEED)")
     args = parser.parse_args()
     p = dataclasses.replace(profiles.PROFILES["default"], seed=args.seed, epochs=args.epochs,
@@ -1319,6 +1369,13 @@ def main():
             parser.error("--loss goes with book")
         dcgan.d_loss, dcgan.g_loss = LOSSES[args.loss]
         tag += f"-{args.loss}"
+    if args.r1 < 0 or args.r1_every < 1 or args.r1_step <= 0:
+        parser.error("--r1 GAMMA >= 0, --r1-every K >= 1, --r1-step H > 0")
+    if args.r1:  # after --loss: the penalty goes on whichever d_loss the run uses
+        if args.variant in ("mixed-batch", "pairs", "low-res", "patch", "info"):
+            parser.error(f"--r1: {args.variant}'s D turn does not call the engine's d_loss")
+        dcgan.d_loss = with_r1(dcgan.d_loss, args.r1, args.r1_every, args.r1_step)
+        tag += f"-r1-{args.r1:g}-every{args.r1_every}" + (f"-h{args.r1_step:g}" if args.r1_step != 0.01 else "")
     if args.binary:
         tag += f"-binary{args.binary}"
     for field, (_, name) in PROFILE_SETTINGS.items():
