@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import os
 import statistics
 import subprocess
@@ -61,7 +62,7 @@ def worker() -> None:
     training.speed_up(G, D, ctx, p.nz)
     trainer_g, trainer_d = training.build_trainers(G, D, p)
     G_avg = training.new_average(G, p, ctx)
-    stream = (b for e in range(10 ** 6) for b in batches.epoch(e))
+    stream = (b for e in itertools.count() for b in batches.epoch(e))  # epoch after epoch
 
     def steps(n: int) -> float:
         nd.waitall()
